@@ -1,0 +1,1 @@
+"""QuickBooks Online workflow actions for HubSpot."""
