@@ -1,0 +1,69 @@
+"""The runtime an execution runs in: settings, database, cipher and API client factories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubqbo.clients.hubspot import HubSpotClient
+from hubqbo.clients.quickbooks import QuickBooksClient
+from hubqbo.clients.transport import StaticToken
+from hubqbo.connections import HubSpotTokens, QuickBooksTokens
+from hubqbo.settings import Settings
+from hubqbo.store import Database, QuickBooksConnection
+from hubqbo.tokens import TokenCipher
+
+
+@dataclass
+class Runtime:
+    """Shared by request handlers and queue workers; built once per app."""
+
+    settings: Settings
+    db: Database
+    cipher: TokenCipher
+    # Hooks others plug in (rate limits, metrics); keep the defaults inert.
+    quickbooks_budget: Any = None
+    hubspot_budget: Any = None
+    outcome_observers: list = field(default_factory=list)
+    # Set in queue mode (REDIS_URL): something with enqueue(execution_id).
+    queue: Any = None
+    # Extra readiness checks by name (e.g. "redis"), each raising when unhealthy.
+    readiness_probes: dict = field(default_factory=dict)
+
+    def hubspot_client(self, portal_id: int, on_call=None) -> HubSpotClient:
+        """A HubSpot client for one portal (static token or the installed portal's tokens)."""
+        s = self.settings
+        if s.hubspot_access_token and str(portal_id) == str(s.hubspot_portal_id or portal_id):
+            tokens = StaticToken(s.hubspot_access_token)
+        else:
+            tokens = HubSpotTokens(self.db, self.cipher, portal_id, s)
+        before = self.hubspot_budget.for_portal(portal_id) if self.hubspot_budget else None
+        return HubSpotClient(
+            s.hubspot_api_base, tokens, timeout=s.http_timeout_seconds, on_call=on_call,
+            before_request=before, **self.client_tuning(),
+        )  # fmt: skip
+
+    def quickbooks_client(self, connection: QuickBooksConnection, on_call=None) -> QuickBooksClient:
+        """A QuickBooks client for one of a portal's companies."""
+        s = self.settings
+        tokens = QuickBooksTokens(self.db, self.cipher, connection.id, s)
+        realm = connection.realm_id
+        before = self.quickbooks_budget.for_realm(realm) if self.quickbooks_budget else None
+        return QuickBooksClient(
+            s.quickbooks_api_base, realm, tokens, minor_version=s.quickbooks_minor_version,
+            timeout=s.http_timeout_seconds, on_call=on_call, before_request=before,
+            **self.client_tuning(),
+        )  # fmt: skip
+
+    def client_tuning(self) -> dict:
+        """Retry tuning (tests shorten the backoff)."""
+        extra = self.settings.extra
+        return {
+            "attempts": int(extra.get("client_attempts", 3)),
+            "backoff": float(extra.get("client_backoff", 0.5)),
+        }
+
+    def observe_outcome(self, execution, outcome) -> None:
+        """Tell observers (metrics, logs) how an execution ended."""
+        for observer in self.outcome_observers:
+            observer(execution, outcome)

@@ -1,0 +1,1 @@
+"""Marshmallow schemas for what crosses a boundary."""

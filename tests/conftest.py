@@ -1,0 +1,122 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL via DATABASE_URL), the app, signing."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from hubqbo import migrate
+from hubqbo.settings import Settings
+from hubqbo.signatures import sign_v3
+from hubqbo.store import metadata, normalize_url
+from hubqbo.tokens import new_key
+
+HUBSPOT_SECRET = "test-hubspot-client-secret"
+PUBLIC_BASE = "https://qbo-actions.example.com"
+TOKEN_KEY = new_key()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A freshly migrated scratch database for this test session."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        migrate.upgrade(url)
+        yield url
+        return
+    server = make_url(normalize_url(base))
+    scratch = f"hubqbo_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+    url = server.set(database=scratch).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    """Testing settings pointing at the scratch database."""
+    return Settings(
+        database_url=database_url,
+        secret_key="test-secret-key",
+        token_encryption_keys=(TOKEN_KEY,),
+        public_base_url=PUBLIC_BASE,
+        hubspot_client_id="hs-client",
+        hubspot_client_secret=HUBSPOT_SECRET,
+        quickbooks_client_id="qbo-client",
+        quickbooks_client_secret="qbo-secret",
+        testing=True,
+        duplicate_wait_seconds=0.0,
+        extra={"client_backoff": 0.01},
+    )
+
+
+@pytest.fixture
+def app(settings):
+    """The app with an empty database."""
+    application = create_app(settings)
+    runtime = application.extensions["hubqbo"]
+    with runtime.db.engine.begin() as conn:
+        for table in reversed(metadata().sorted_tables):
+            conn.execute(table.delete())
+    yield application
+    runtime.db.dispose()
+
+
+@pytest.fixture
+def runtime(app):
+    """The app's Runtime (database, cipher, client factories)."""
+    return app.extensions["hubqbo"]
+
+
+def signed_headers(path: str, body: bytes, secret: str = HUBSPOT_SECRET,
+                   base: str = PUBLIC_BASE, timestamp_ms: int | None = None) -> dict:
+    """HubSpot v3 signature headers for a POST to ``path``."""
+    stamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
+    return {
+        "Content-Type": "application/json",
+        "X-HubSpot-Signature-v3": sign_v3(secret, "POST", base + path, body, stamp),
+        "X-HubSpot-Request-Timestamp": stamp,
+    }
+
+
+@pytest.fixture
+def post_signed(client):
+    """POST a JSON body (or raw bytes) with a valid v3 signature."""
+
+    def post(path: str, payload, **kwargs):
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return client.post(path, data=body, headers=signed_headers(path, body, **kwargs))
+
+    return post
+
+
+def execution_payload(callback_id: str = "ap-1-1-1", portal_id: int = 1000001,
+                      object_type: str = "DEAL", object_id: int = 101,
+                      inputs: dict | None = None, properties: dict | None = None) -> dict:
+    """An execution payload shaped as reference §2.1."""
+    return {
+        "callbackId": callback_id,
+        "origin": {"portalId": portal_id, "actionDefinitionId": 7, "actionDefinitionVersion": 1},
+        "context": {"source": "WORKFLOWS", "workflowId": 55},
+        "object": {"objectId": object_id, "objectType": object_type,
+                   "properties": properties or {}},
+        "inputFields": inputs or {},
+    }
+
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
