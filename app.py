@@ -38,7 +38,6 @@ def create_app(config: Settings | dict | None = None) -> Flask:
             database_url=f"sqlite:///{Path(app.instance_path) / 'hubqbo.db'}"
         )
     app.config.update(
-        SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY,
         MAX_FORM_MEMORY_SIZE=MAX_BODY,

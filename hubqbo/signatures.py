@@ -92,7 +92,7 @@ def verify(
 
 def public_uri() -> str:
     """The URL HubSpot called: PUBLIC_BASE_URL + path + the raw query string."""
-    base = current_app.config["SETTINGS"].public_base_url
+    base = current_app.extensions["hubqbo"].settings.public_base_url
     query = request.query_string.decode("latin-1")
     return f"{base}{request.path}" + (f"?{query}" if query else "")
 
@@ -102,7 +102,7 @@ def hubspot_signed(view: Callable) -> Callable:
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        settings = current_app.config["SETTINGS"]
+        settings = current_app.extensions["hubqbo"].settings
         try:
             # get_data is bounded by MAX_CONTENT_LENGTH, so oversized bodies fail with 413 here.
             body = request.get_data(cache=True)
