@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from hubqbo import cli
-from hubqbo.routes import actions, errors, health
+from hubqbo import cli, dashboard, logs
+from hubqbo.routes import actions, errors, health, meta, oauth, options
 from hubqbo.runtime import Runtime
 from hubqbo.settings import ConfigError, Settings
 from hubqbo.store import Database
@@ -49,7 +49,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         cipher=TokenCipher(settings.token_encryption_keys),
     )
     app.extensions["hubqbo"] = runtime
-    for module in (actions, health):
+    logs.configure(app)
+    for module in (actions, options, oauth, health, meta, dashboard):
         app.register_blueprint(module.bp)
     errors.register(app)
     cli.register(app)

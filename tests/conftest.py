@@ -120,3 +120,41 @@ def execution_payload(callback_id: str = "ap-1-1-1", portal_id: int = 1000001,
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def hubspot():
+    """A HubSpot emulator served on a loopback port for this test."""
+    from hubqbo.emulators.hubspot import HubSpotEmulator
+    from hubqbo.emulators.server import serve_in_thread
+
+    emulator = HubSpotEmulator(client_id="hs-client", client_secret=HUBSPOT_SECRET,
+                               app_id=424242, developer_api_key="dev-key")
+    server = serve_in_thread(emulator.app)
+    emulator.url = server.url
+    yield emulator
+    server.stop()
+
+
+@pytest.fixture
+def quickbooks():
+    """A QuickBooks Online emulator served on a loopback port for this test."""
+    from hubqbo.emulators.quickbooks import QuickBooksEmulator
+    from hubqbo.emulators.server import serve_in_thread
+
+    emulator = QuickBooksEmulator(client_id="qbo-client", client_secret="qbo-secret")
+    server = serve_in_thread(emulator.app)
+    emulator.url = server.url
+    yield emulator
+    server.stop()
+
+
+@pytest.fixture
+def world(app, runtime, hubspot, quickbooks):
+    """The app pointed at both emulators, with portal 1000001 installed (no company yet)."""
+    from tests.support.world import World, point_at_emulators
+
+    runtime.settings = point_at_emulators(runtime.settings, hubspot.url, quickbooks.url)
+    w = World(app=app, runtime=runtime, hubspot=hubspot, quickbooks=quickbooks)
+    w.install_portal()
+    return w
