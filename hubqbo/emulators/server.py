@@ -30,6 +30,9 @@ class RunningServer:
 def serve_in_thread(app, port: int = 0) -> RunningServer:
     """Serve ``app`` on 127.0.0.1 (an ephemeral port unless given) until stopped."""
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="emulator", daemon=True)
+    # A short poll interval makes stop() quick: tests start and stop servers per test.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="emulator", daemon=True
+    )
     thread.start()
     return RunningServer(server=server, thread=thread)
