@@ -17,7 +17,10 @@ CACHE_KEY = "hubqbo.options_cache"
 
 def options_cache() -> options.OptionsCache:
     """This app's options cache (one per app, so each test app starts cold)."""
-    return current_app.extensions.setdefault(CACHE_KEY, options.OptionsCache())
+    cache = current_app.extensions.get(CACHE_KEY)
+    if cache is None:
+        cache = current_app.extensions[CACHE_KEY] = options.OptionsCache()
+    return cache
 
 
 @bp.post("/hubspot/options/<field>")
