@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubqbo import ledger, store
+from hubqbo import ledger, logs, store
 from hubqbo.actions import ACTIONS
 from hubqbo.actions.base import Action, Outcome
 from hubqbo.clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
@@ -124,6 +124,8 @@ def run(runtime, execution: Execution) -> Outcome:
     db = runtime.db
     action = ACTIONS[execution.action]
     calls = CallLog()
+    logs.bind(portal_id=execution.portal_id, callback_id=execution.callback_id,
+              action=execution.action, realm_id=execution.realm_id or None, intuit_tid=None)
     try:
         try:
             outcome, connection, ctx = _attempt(runtime, execution, action, calls)
@@ -160,6 +162,7 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
             properties=dict((execution.payload.get("object") or {}).get("properties") or {}),
         )
         connection = resolve_company(db, execution.portal_id, inputs.get("quickbooks_company"))
+        logs.bind(realm_id=connection.realm_id)
         if connection.status == "reconnect_required":
             raise ActionFailed(
                 "QUICKBOOKS_RECONNECT_REQUIRED",
@@ -171,7 +174,9 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
             ctx = ActionContext(runtime, execution, action, inputs, record, connection, calls)
             calls.context = ctx
             outcome = action.run(ctx)
-            if outcome.result == "created":
+            # Link whatever QuickBooks now holds (even a failed total check), so a rerun with
+            # if_exists=skip returns it instead of booking it twice.
+            if outcome.qbo_id and outcome.result in {"created", "failed"}:
                 _link(db, execution, connection, outcome)
     except ActionFailed as failure:
         outcome = Outcome("failed", error_code=failure.code, error_message=failure.message)

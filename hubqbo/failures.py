@@ -51,6 +51,17 @@ _ENTRIES = [
                "Reconnect the company from the dashboard's Connections page, then run again."),
     ErrorEntry("HUBSPOT_NOT_CONNECTED", "The app has no valid HubSpot token for this portal.",
                "Reinstall the app in HubSpot (the dashboard's sign-in does this)."),
+    ErrorEntry("APP_CREDENTIALS_REFUSED",
+               "HubSpot or Intuit refused the server's own client id or secret.",
+               "Check HUBSPOT_CLIENT_ID/HUBSPOT_CLIENT_SECRET or QUICKBOOKS_CLIENT_ID/"
+               "QUICKBOOKS_CLIENT_SECRET in the server's environment, then run again."),
+    ErrorEntry("COMPANY_NOT_ALLOWED",
+               "The action names a QuickBooks company that is not connected to this portal.",
+               "Pick one of this portal's own companies in the action's 'QuickBooks company' "
+               "field (the dashboard's Connections page lists them)."),
+    ErrorEntry("HUBSPOT_ERROR", "HubSpot refused a read of the record or its associations.",
+               "Check the app's scopes (reinstall it if they changed) and that the record "
+               "exists; the execution detail shows HubSpot's answer."),
     ErrorEntry("RECORD_NOT_FOUND", "The enrolled HubSpot record no longer exists.",
                "Check that the record was not deleted or merged."),
     ErrorEntry("NO_CONTACT", "The record has no associated contact to bill.",
@@ -93,6 +104,9 @@ _ENTRIES = [
     ErrorEntry("TOTAL_MISMATCH",
                "QuickBooks' total differs from HubSpot's; the transaction was kept for review.",
                "Compare the line amounts and discounts in both systems."),
+    ErrorEntry("EMAIL_NOT_SENT",
+               "The transaction was created but QuickBooks did not email it (it stays created).",
+               "Check the customer's email address in QuickBooks and send it from QuickBooks."),
     ErrorEntry("INVALID_INPUT", "An action input has a wrong value.",
                "Fix the value in the action's settings."),
     ErrorEntry("INVALID_ACCOUNT", "The chosen account has the wrong type for this field.",
@@ -109,6 +123,23 @@ _ENTRIES = [
                "Enrol payments once their status is 'succeeded'."),
     ErrorEntry("UNSUPPORTED_RECORD", "This action does not accept this kind of record.",
                "Use the action in a deal, quote or payment workflow as its description says."),
+    ErrorEntry("NO_AMOUNT", "The HubSpot payment has no amount (hs_initial_amount).",
+               "Check the payment in HubSpot; only payments with an amount can be booked."),
+    ErrorEntry("PAYMENT_AMOUNT_MISMATCH",
+               "The payment's amount cannot be reached from its line items (no transaction made).",
+               "Make the payment's line items match what was paid, or book it in QuickBooks."),
+    ErrorEntry("REFUND_AMOUNT_MISMATCH",
+               "The refunded amount cannot be reached from the payment's lines (none booked).",
+               "Book this refund in QuickBooks by hand; partial refunds need "
+               "'Allow partial refunds'."),
+    ErrorEntry("BALANCE_NOT_ZERO",
+               "The Payment was recorded but the QuickBooks invoice still has a balance.",
+               "Open the invoice in QuickBooks: look for credits applied to it and settle it."),
+    ErrorEntry("FALLBACK_ITEM_REQUIRED",
+               "A partial refund is booked on the fallback item and the action has none.",
+               "Choose a 'Fallback item' in the action's settings."),
+    ErrorEntry("INTERNAL_ERROR", "The server failed to run this execution, repeatedly.",
+               "Check the worker logs for the error, fix it, then use Run again."),
 ]  # fmt: skip
 
 CATALOGUE: dict[str, ErrorEntry] = {e.code: e for e in _ENTRIES}

@@ -40,5 +40,6 @@ RECORD_PROPERTIES: dict[str, tuple[str, ...]] = {
         "hs_initial_amount", "hs_currency_code", "hs_fees_amount", "hs_latest_status",
         "hs_payment_method_type", "hs_payment_source_app", "hs_reference_number",
         "hs_refunds_amount", "hs_customer_email", "hs_initiated_date", "hs_object_id",
+        "hs_payment_source_name", "hs_payout_date", "hs_payment_method_bank_or_issuer",
     ),
 }  # fmt: skip
