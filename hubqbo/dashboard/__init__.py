@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from hubqbo import csrf
-
 bp = Blueprint(
     "dashboard", __name__, template_folder="templates", static_folder="static",
-    static_url_path="/static",
+    # The app owns /static (Flask adds it even without a folder), so the dashboard uses /assets.
+    static_url_path="/assets",
 )  # fmt: skip
 
 
 def register(app: Flask) -> None:
-    """Harden the session cookie and expose csrf_token() to templates."""
+    """Harden the session cookie (the dashboard's sign-in and CSRF token live in it)."""
     settings = app.extensions["hubqbo"].settings
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -21,7 +20,6 @@ def register(app: Flask) -> None:
         # Sandbox and tests serve plain http on localhost, where a Secure cookie is not sent back.
         SESSION_COOKIE_SECURE=not (settings.sandbox or settings.testing),
     )
-    csrf.register(app)
 
 
 # The views attach their routes to bp; imported last because they import bp.
