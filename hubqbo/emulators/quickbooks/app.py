@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import uuid
 
 from flask import Flask, Response, g, request
 
@@ -52,6 +53,8 @@ def create_app(emulator) -> Flask:
             # The token call ran (a refresh did rotate); only its answer is lost.
             response = Response(BAD_GATEWAY, 502, mimetype="text/html")
         if not request.path.startswith(CONTROL_PREFIX):
+            # Intuit stamps every answer with a transaction id support asks for (reference §1).
+            response.headers["intuit_tid"] = f"1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
             match = _REALM_IN_PATH.match(request.path)
             emulator.record_call({
                 "method": request.method,
@@ -62,6 +65,7 @@ def create_app(emulator) -> Flask:
                 "requestid": request.args.get("requestid"),
                 "minorversion": request.args.get("minorversion"),
                 "time": emulator.clock.now(),
+                "intuit_tid": response.headers["intuit_tid"],
             })
         return response
 
