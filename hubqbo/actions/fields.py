@@ -7,7 +7,8 @@ from hubqbo.actions.base import CHOICE, DATE, FLAG, OPTIONS, TEXTAREA, InputFiel
 QUICKBOOKS_COMPANY = InputField(
     "quickbooks_company",
     "QuickBooks company",
-    "The connected QuickBooks company to book in. Optional when only one is connected.",
+    "The connected QuickBooks company to book in. Choose it first: the accounts, items, terms "
+    "and tax codes below are read from it.",
     kind=OPTIONS,
 )
 CREATE_CUSTOMER = InputField(
