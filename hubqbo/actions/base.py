@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from hubqbo.records import RecordType
+from hubqbo.records import RECORD_PROPERTIES, RecordType
 from hubqbo.schemas.fields import Flag, FlexibleDate, Text
 
 # kinds of input field: how HubSpot shows it and how its value is loaded
@@ -113,13 +113,16 @@ class Action:
     description: str
     record_types: tuple[RecordType, ...]
     fields: tuple[InputField, ...]
-    # Properties of the enrolled record the handler needs (objectRequestOptions).
-    properties: dict[str, tuple[str, ...]] = field(default_factory=dict)
     card: str = ""
 
     def run(self, ctx) -> Outcome:  # pragma: no cover - every action overrides it
         """Create the QuickBooks transaction for ctx.record."""
         raise NotImplementedError
+
+    @property
+    def properties(self) -> dict[str, tuple[str, ...]]:
+        """Properties of the enrolled record the handler needs (objectRequestOptions)."""
+        return {rt.path: RECORD_PROPERTIES[rt.path] for rt in self.record_types}
 
     def field(self, name: str) -> InputField:
         """The declared input field with this name."""

@@ -9,7 +9,7 @@ from hubqbo.actions.fields import (
     EXPIRATION_DATE,
     SEND_EMAIL,
 )
-from hubqbo.records import DEAL, QUOTE, RECORD_PROPERTIES
+from hubqbo.records import DEAL, QUOTE
 
 
 class CreateEstimate(Action):
@@ -45,5 +45,4 @@ ACTION = CreateEstimate(
     description="Creates a QuickBooks Online estimate from the deal or quote.",
     record_types=(DEAL, QUOTE),
     fields=(*COMMON, EXPIRATION_DATE, SEND_EMAIL),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (DEAL, QUOTE)},
 )

@@ -20,7 +20,7 @@ from hubqbo.actions.fields import (
     VENDOR,
 )
 from hubqbo.clients.quickbooks import QuickBooksError, transaction_url
-from hubqbo.records import PAYMENT, RECORD_PROPERTIES
+from hubqbo.records import PAYMENT
 
 STEP = "purchase"
 # The paying account's type decides the Purchase's PaymentType.
@@ -135,5 +135,4 @@ ACTION = CreateFeeExpense(
     description="Books the HubSpot payment's processing fee as a QuickBooks expense.",
     record_types=(PAYMENT,),
     fields=(*COMMON, PAYMENT_ACCOUNT, EXPENSE_ACCOUNT, VENDOR),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (PAYMENT,)},
 )

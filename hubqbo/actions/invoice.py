@@ -11,7 +11,7 @@ from hubqbo.actions.fields import (
     PAYMENT_TERMS,
     SEND_EMAIL,
 )
-from hubqbo.records import DEAL, QUOTE, RECORD_PROPERTIES
+from hubqbo.records import DEAL, QUOTE
 
 
 class CreateInvoice(Action):
@@ -46,5 +46,4 @@ ACTION = CreateInvoice(
     ),
     record_types=(DEAL, QUOTE),
     fields=(*COMMON, PAYMENT_TERMS, INVOICE_DATE, DUE_DATE, SEND_EMAIL),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (DEAL, QUOTE)},
 )

@@ -24,7 +24,7 @@ from hubqbo.actions.fields import (
 )
 from hubqbo.clients.quickbooks import QuickBooksError
 from hubqbo.failures import ActionFailed
-from hubqbo.records import PAYMENT, RECORD_PROPERTIES
+from hubqbo.records import PAYMENT
 
 INVOICE_STEP, PAYMENT_STEP = "invoice", "payment"
 
@@ -153,5 +153,4 @@ ACTION = CreatePaidInvoice(
     ),
     record_types=(PAYMENT,),
     fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD, PAYMENT_TERMS, SKIP_INVOICE_PAYMENTS),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (PAYMENT,)},
 )

@@ -20,7 +20,7 @@ from hubqbo.actions.fields import (
 )
 from hubqbo.actions.resolve import SourceLine
 from hubqbo.failures import ActionFailed
-from hubqbo.records import PAYMENT, RECORD_PROPERTIES
+from hubqbo.records import PAYMENT
 
 STEP = "refund_receipt"
 REFUND_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
@@ -139,5 +139,4 @@ ACTION = CreateRefundReceipt(
     description="Creates a QuickBooks refund receipt when the HubSpot payment was fully refunded.",
     record_types=(PAYMENT,),
     fields=(*COMMON, REFUND_FROM_ACCOUNT, PAYMENT_METHOD, ALLOW_PARTIAL),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (PAYMENT,)},
 )

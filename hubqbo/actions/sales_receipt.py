@@ -9,7 +9,7 @@ from hubqbo.actions.fields import (
     DEPOSIT_ACCOUNT,
     PAYMENT_METHOD,
 )
-from hubqbo.records import DEAL, PAYMENT, QUOTE, RECORD_PROPERTIES
+from hubqbo.records import DEAL, PAYMENT, QUOTE
 
 
 class CreateSalesReceipt(Action):
@@ -74,5 +74,4 @@ ACTION = CreateSalesReceipt(
     ),
     record_types=(DEAL, QUOTE, PAYMENT),
     fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD),
-    properties={rt.path: RECORD_PROPERTIES[rt.path] for rt in (DEAL, QUOTE, PAYMENT)},
 )
