@@ -206,10 +206,8 @@ def send(ctx, booked: Booked, prepared: Prepared, step: str = "send") -> str:
     if ctx.step_done(step):
         return ""
     email = prepared.customer.email
-    sender = {"Invoice": ctx.quickbooks.send_invoice,
-              "Estimate": ctx.quickbooks.send_estimate}[booked.entity]
     try:
-        sender(booked.id, ctx.request_id(step), send_to=email)
+        ctx.quickbooks.send(booked.entity, booked.id, ctx.request_id(step), send_to=email)
     except QuickBooksError as exc:
         if not rejections.is_business_fault(exc):
             raise

@@ -163,23 +163,15 @@ class QuickBooksClient:
         """Sparse-update an entity (body carries Id and SyncToken)."""
         return self.create(entity, {**body, "sparse": True}, request_id)
 
-    def send_invoice(self, invoice_id: str, request_id: str, send_to: str | None = None) -> dict:
-        """Ask QuickBooks to email an invoice (or estimate) to the customer."""
+    def send(self, entity: str, entity_id: str, request_id: str,
+             send_to: str | None = None) -> dict:
+        """Ask QuickBooks to email an Invoice or Estimate to the customer."""
         params = {"sendTo": send_to} if send_to else {}
         answer = self._call(
-            "POST", f"/invoice/{quote(str(invoice_id))}/send",
+            "POST", f"/{RESOURCES[entity]}/{quote(str(entity_id))}/send",
             request_id=request_id, params=params, content_type="application/octet-stream",
         )  # fmt: skip
-        return answer["Invoice"]
-
-    def send_estimate(self, estimate_id: str, request_id: str, send_to: str | None = None) -> dict:
-        """Ask QuickBooks to email an estimate to the customer."""
-        params = {"sendTo": send_to} if send_to else {}
-        answer = self._call(
-            "POST", f"/estimate/{quote(str(estimate_id))}/send",
-            request_id=request_id, params=params, content_type="application/octet-stream",
-        )  # fmt: skip
-        return answer["Estimate"]
+        return answer[entity]
 
     def batch(self, items: list[dict], request_id: str | None = None) -> list[dict]:
         """Run up to 30 batch items; returns BatchItemResponse in bId order."""
