@@ -39,8 +39,6 @@ class ErrorEntry:
 
 
 _ENTRIES = [
-    ErrorEntry("NOT_IMPLEMENTED", "This action is not available in this version.",
-               "Upgrade the server."),
     ErrorEntry("QUICKBOOKS_NOT_CONNECTED", "No QuickBooks company is connected to this portal.",
                "Open the dashboard's Connections page and connect a QuickBooks company."),
     ErrorEntry("QUICKBOOKS_COMPANY_REQUIRED",
