@@ -6,6 +6,7 @@ import math
 
 from hubqbo import executor, ledger
 from hubqbo.actions.base import Action
+from hubqbo.callbacks import DELIVERY_KEY, QUEUED
 from hubqbo.failures import TransientFailure
 from hubqbo.records import record_type
 from hubqbo.store import Execution
@@ -34,6 +35,8 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
         inputs=request_data["inputFields"],
     )
     queued = runtime.queue is not None
+    if queued:  # its outcome goes back through HubSpot's callbacks API (hubqbo/callbacks.py)
+        execution.trace = {DELIVERY_KEY: QUEUED}
     claimed = ledger.claim(
         runtime.db,
         execution,

@@ -25,6 +25,8 @@ class Runtime:
     quickbooks_budget: Any = None
     hubspot_budget: Any = None
     outcome_observers: list = field(default_factory=list)
+    # Told about every outbound API call (metrics); called like a client's on_call.
+    call_observers: list = field(default_factory=list)
     # Set in queue mode (REDIS_URL): something with enqueue(execution_id).
     queue: Any = None
     # Extra readiness checks by name (e.g. "redis"), each raising when unhealthy.
@@ -39,7 +41,8 @@ class Runtime:
             tokens = HubSpotTokens(self.db, self.cipher, portal_id, s)
         before = self.hubspot_budget.for_portal(portal_id) if self.hubspot_budget else None
         return HubSpotClient(
-            s.hubspot_api_base, tokens, timeout=s.http_timeout_seconds, on_call=on_call,
+            s.hubspot_api_base, tokens, timeout=s.http_timeout_seconds,
+            on_call=self.observed(_observed(on_call, before)),
             before_request=before, **self.client_tuning(),
         )  # fmt: skip
 
@@ -51,7 +54,8 @@ class Runtime:
         before = self.quickbooks_budget.for_realm(realm) if self.quickbooks_budget else None
         return QuickBooksClient(
             s.quickbooks_api_base, realm, tokens, minor_version=s.quickbooks_minor_version,
-            timeout=s.http_timeout_seconds, on_call=on_call, before_request=before,
+            timeout=s.http_timeout_seconds, on_call=self.observed(_observed(on_call, before)),
+            before_request=before,
             **self.client_tuning(),
         )  # fmt: skip
 
@@ -63,7 +67,34 @@ class Runtime:
             "backoff": float(extra.get("client_backoff", 0.5)),
         }
 
+    def observed(self, on_call):
+        """A client's on_call that also tells the app-wide call observers."""
+        listeners = [c for c in (on_call, *self.call_observers) if c is not None]
+        if not listeners:
+            return None
+
+        def record(**call) -> None:
+            for listener in listeners:
+                listener(**call)
+
+        return record
+
     def observe_outcome(self, execution, outcome) -> None:
         """Tell observers (metrics, logs) how an execution ended."""
         for observer in self.outcome_observers:
             observer(execution, outcome)
+
+
+def _observed(on_call, gate):
+    """Let a budget gate see every call's answer too (a 429 pauses the company or portal)."""
+    observe = getattr(gate, "observe", None)
+    if observe is None:
+        return on_call
+    if on_call is None:
+        return observe
+
+    def both(**call) -> None:
+        observe(**call)
+        on_call(**call)
+
+    return both
