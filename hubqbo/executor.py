@@ -11,7 +11,7 @@ from hubqbo import ledger, logs, store
 from hubqbo.actions import ACTIONS
 from hubqbo.actions.base import Action, Outcome
 from hubqbo.clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
-from hubqbo.clients.quickbooks import QuickBooksError, QuickBooksThrottled
+from hubqbo.clients.quickbooks import QuickBooksAuthError, QuickBooksError, QuickBooksThrottled
 from hubqbo.clients.transport import Unavailable
 from hubqbo.failures import ActionFailed, CompanyRefused, TransientFailure
 from hubqbo.records import RecordType, record_type
@@ -131,7 +131,8 @@ def run(runtime, execution: Execution) -> Outcome:
             outcome, connection, ctx = _attempt(runtime, execution, action, calls)
         except (QuickBooksThrottled, HubSpotRateLimited) as exc:
             raise TransientFailure(str(exc), retry_after=exc.retry_after, status=429) from exc
-        except Unavailable as exc:
+        except (Unavailable, QuickBooksAuthError) as exc:
+            # A 401 even after a refresh is Intuit's glitch, not the data's: retry later.
             raise TransientFailure(str(exc), retry_after=30, status=503) from exc
     except TransientFailure as transient:
         _save_calls(db, execution, calls, calls.context)
@@ -185,7 +186,7 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
     except HubSpotNotFound as exc:
         outcome = Outcome("failed", error_code="RECORD_NOT_FOUND", error_message=exc.message)
     except QuickBooksError as exc:
-        if isinstance(exc, QuickBooksThrottled):
+        if isinstance(exc, QuickBooksThrottled | QuickBooksAuthError):
             raise
         outcome = Outcome(
             "failed",

@@ -16,6 +16,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from hubqbo import logs
+
 
 class TokenSource(Protocol):
     """Gives a client a valid access token and refreshes it when the API rejects it."""
@@ -121,6 +123,7 @@ class Transport:
             response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             status = response.status_code
             tid = response.headers.get("intuit_tid", "")
+            logs.bind(intuit_tid=tid or None)
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise _Retryable(f"{type(exc).__name__} on {method} {log_path}") from None
         finally:

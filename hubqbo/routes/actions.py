@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from hubqbo import deliveries
+from hubqbo import deliveries, logs
 from hubqbo.actions import ACTIONS
 from hubqbo.executor import check_company
 from hubqbo.failures import CompanyRefused
@@ -26,6 +26,7 @@ def execute(slug: str):
         raise BadRequest(f"unknown action {slug!r}; expected one of {', '.join(ACTIONS)}", 404)
     payload = json_object()
     data = load(_payload_schema, payload)
+    logs.bind(portal_id=data["origin"]["portalId"], callback_id=data["callbackId"], action=slug)
     kind = record_type(data["object"]["objectType"])
     if not action.accepts(kind):
         accepted = ", ".join(rt.name for rt in action.record_types)

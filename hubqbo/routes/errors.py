@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from hubqbo.routes import BadRequest
@@ -15,6 +16,24 @@ def error_response(message: str, status: int, headers: dict | None = None):
 
 def register(app: Flask) -> None:
     """Install the app-wide error handlers."""
+
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL can neither store nor compare text holding NUL: refuse it at the door.
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in v for v in values)
+            for key, values in request.args.lists()
+        ):
+            raise BadRequest("the URL contains a NUL character (%00)")
+
+    @app.before_request
+    def _refuse_oversized_chunked_body():
+        # Without Content-Length (chunked), Werkzeug cuts the body at MAX_CONTENT_LENGTH instead
+        # of refusing it: read it here, bounded, and refuse one that reaches the limit.
+        chunked = request.content_length is None and request.environ.get("wsgi.input_terminated")
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        if chunked and len(request.get_data(cache=True)) >= limit:
+            raise RequestEntityTooLarge()
 
     @app.errorhandler(BadRequest)
     def _bad_request(exc: BadRequest):
@@ -37,6 +56,17 @@ def register(app: Flask) -> None:
                 {"Allow": allowed},
             )
         return error_response(exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def _database_unavailable(exc: OperationalError):
+        # The database is down or unreachable: 503 makes HubSpot retry later; nothing was done.
+        current_app.logger.error(
+            "database unavailable on %s %s: %s", request.method, request.path,
+            type(exc.orig or exc).__name__,
+        )  # fmt: skip
+        return error_response(
+            "the database is unavailable; retry shortly", 503, {"Retry-After": "30"}
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -10,6 +10,7 @@ from hubqbo import metrics, openapi
 from hubqbo.routes import runtime
 
 bp = Blueprint("meta", __name__)
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 @bp.get("/metrics")
@@ -39,8 +40,10 @@ def _install(state) -> None:
     def _observe(response):
         started = g.pop("metrics_started", None)
         if started is not None:
+            # Labels come from the route table, never from what the client sent (cardinality).
             endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            method = request.method if request.method in _METHODS else "other"
             metrics.observe_request(
-                endpoint, request.method, response.status_code, time.monotonic() - started
+                endpoint, method, response.status_code, time.monotonic() - started
             )
         return response

@@ -6,6 +6,9 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 
 from hubqbo.records import record_type
 
+MAX_ID = 2**63 - 1  # ids are stored as BIGINT: larger ones are refused here, not by the database
+_ID = validate.Range(min=1, max=MAX_ID)
+
 
 class _Lenient(Schema):
     class Meta:
@@ -16,7 +19,7 @@ class _Lenient(Schema):
 class OriginSchema(_Lenient):
     """Who sent the execution."""
 
-    portalId = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    portalId = fields.Integer(required=True, strict=False, validate=_ID)
     actionDefinitionId = fields.Integer(load_default=None, allow_none=True)
     actionDefinitionVersion = fields.Integer(load_default=None, allow_none=True)
 
@@ -24,7 +27,7 @@ class OriginSchema(_Lenient):
 class RecordSchema(_Lenient):
     """The enrolled record with the properties the definition asked for."""
 
-    objectId = fields.Integer(required=True, strict=False, validate=validate.Range(min=1))
+    objectId = fields.Integer(required=True, strict=False, validate=_ID)
     objectType = fields.String(required=True)
     properties = fields.Dict(
         keys=fields.String(), values=fields.Raw(allow_none=True), load_default=dict
