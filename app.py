@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from hubqbo import cli, dashboard, logs
+from hubqbo import cli, csrf, dashboard, logs, queue
 from hubqbo.routes import actions, errors, health, meta, oauth, options
 from hubqbo.runtime import Runtime
 from hubqbo.settings import ConfigError, Settings
@@ -49,10 +49,13 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         cipher=TokenCipher(settings.token_encryption_keys),
     )
     app.extensions["hubqbo"] = runtime
+    queue.attach(app, runtime)  # rate budgets; with REDIS_URL, the RQ queue
     logs.configure(app)
     for module in (actions, options, oauth, health, meta, dashboard):
         app.register_blueprint(module.bp)
     errors.register(app)
+    csrf.register(app)
+    dashboard.register(app)
     cli.register(app)
     if settings.sandbox and not settings.testing:
         sandbox.attach(app, runtime)

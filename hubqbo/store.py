@@ -653,8 +653,10 @@ def lapsed_executions(db: Database, limit: int) -> list[Execution]:
         return list(s.exec(stmt).all())
 
 
-def uncompleted_callbacks(db: Database, finished_since: datetime, limit: int) -> list[Execution]:
-    """Finished rows whose HubSpot callback has not been completed yet."""
+def uncompleted_callbacks(
+    db: Database, finished_since: datetime, limit: int, after_id: int = 0
+) -> list[Execution]:
+    """Finished rows whose HubSpot callback has not been completed yet (by id, after one)."""
     with db.session() as s:
         stmt = (
             select(Execution)
@@ -662,6 +664,7 @@ def uncompleted_callbacks(db: Database, finished_since: datetime, limit: int) ->
                 Execution.status.in_(("succeeded", "failed")),  # type: ignore[attr-defined]
                 Execution.callback_completed == False,  # noqa: E712 - SQL comparison
                 Execution.finished_at >= finished_since,
+                Execution.id > after_id,  # type: ignore[operator]
             )
             .order_by(Execution.id)  # type: ignore[arg-type]
             .limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import time
@@ -17,11 +18,11 @@ from hubqbo import migrate
 from hubqbo.settings import Settings
 from hubqbo.signatures import sign_v3
 from hubqbo.store import metadata, normalize_url
-from hubqbo.tokens import new_key
 
 HUBSPOT_SECRET = "test-hubspot-client-secret"
 PUBLIC_BASE = "https://qbo-actions.example.com"
-TOKEN_KEY = new_key()
+# Fixed, not generated: tests import this module both as conftest and as tests.conftest.
+TOKEN_KEY = base64.urlsafe_b64encode(b"hubqbo-test-suite-fernet-key-32b").decode()
 
 
 @pytest.fixture(scope="session")
