@@ -99,5 +99,6 @@ def reopen(db: Database, execution: Execution) -> None:
         error_code="",
         error_message="",
         finished_at=None,
-        callback_completed=False,
+        # callback_completed stays as it is: a callback HubSpot already answered is not
+        # completed twice; one still owed is completed with the rerun's outcome.
     )
