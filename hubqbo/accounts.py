@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy.exc import IntegrityError
 
 from hubqbo import store
-from hubqbo.clients.quickbooks import QuickBooksAuthError, QuickBooksClient, QuickBooksError
+from hubqbo.clients.quickbooks import QuickBooksAuthError, QuickBooksError
 from hubqbo.clients.transport import StaticToken, Unavailable
 from hubqbo.connections import (
     QUICKBOOKS_SCOPE,
@@ -169,12 +169,7 @@ class CompanyFacts:
 
 def read_company(runtime, realm_id: str, access_token: str) -> CompanyFacts:
     """Read a company's name, country, currency and numbering settings with a fresh token."""
-    s = runtime.settings
-    client = QuickBooksClient(
-        s.quickbooks_api_base, realm_id, StaticToken(access_token),
-        minor_version=s.quickbooks_minor_version, timeout=s.http_timeout_seconds,
-        **runtime.client_tuning(),
-    )  # fmt: skip
+    client = runtime.quickbooks_client_with(realm_id, StaticToken(access_token))
     info = client.company_info()
     prefs = client.preferences()
     currency = prefs.get("CurrencyPrefs") or {}

@@ -48,12 +48,19 @@ class Runtime:
 
     def quickbooks_client(self, connection: QuickBooksConnection, on_call=None) -> QuickBooksClient:
         """A QuickBooks client for one of a portal's companies."""
+        tokens = QuickBooksTokens(self.db, self.cipher, connection.id, self.settings)
+        return self.quickbooks_client_with(connection.realm_id, tokens, on_call)
+
+    def quickbooks_client_with(self, realm_id: str, tokens, on_call=None) -> QuickBooksClient:
+        """A QuickBooks client for a realm with these tokens, inside the realm's budget.
+
+        Every call to a realm goes through here (connecting a company too), so the budget
+        counts all of them and QuickBooks' own throttle is never reached.
+        """
         s = self.settings
-        tokens = QuickBooksTokens(self.db, self.cipher, connection.id, s)
-        realm = connection.realm_id
-        before = self.quickbooks_budget.for_realm(realm) if self.quickbooks_budget else None
+        before = self.quickbooks_budget.for_realm(realm_id) if self.quickbooks_budget else None
         return QuickBooksClient(
-            s.quickbooks_api_base, realm, tokens, minor_version=s.quickbooks_minor_version,
+            s.quickbooks_api_base, realm_id, tokens, minor_version=s.quickbooks_minor_version,
             timeout=s.http_timeout_seconds, on_call=self.observed(_observed(on_call, before)),
             before_request=before,
             **self.client_tuning(),

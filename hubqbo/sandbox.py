@@ -150,6 +150,30 @@ class Sandbox:
         self.companies = DEMO_COMPANIES
         self._lock = threading.Lock()
 
+    def demo_runs(self) -> list[dict]:
+        """Ready-made runs for the dashboard's "Try an action" panel (US demo company)."""
+        if not self.started:
+            return []
+        company = self.quickbooks.companies[self.companies[0].realm_id]
+        accounts = {a["Name"]: a["Id"] for a in company.entities("Account")}
+        fee = {"payment_account": accounts.get("Checking", ""),
+               "expense_account": accounts.get("Merchant Fees", "")}
+        refund = {"refund_from_account": accounts.get("Checking", "")}
+        return [
+            {"slug": slug, "record": record, "label": label, "inputs": inputs}
+            for slug, record, label, inputs in (
+                ("create-invoice", "deal:basic", "Invoice a deal", {}),
+                ("create-invoice", "deal:unmatched",
+                 "Invoice a deal with an unknown product (fails, then fix and run again)", {}),
+                ("create-estimate", "quote:accepted", "Estimate from an e-signed quote", {}),
+                ("create-sales-receipt", "deal:basic", "Sales receipt from a deal", {}),
+                ("create-paid-invoice", "payment:checkout", "Paid invoice from a payment", {}),
+                ("create-fee-expense", "payment:checkout", "Book the payment's fee", fee),
+                ("create-refund-receipt", "payment:refunded", "Refund a refunded payment",
+                 refund),
+            )
+        ]
+
     @property
     def started(self) -> bool:
         """True once the emulators serve and the demo data is connected."""

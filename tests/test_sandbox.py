@@ -198,3 +198,18 @@ def test_the_sandbox_command_starts_the_emulators_and_serves(tmp_path, monkeypat
     finally:
         app.extensions["sandbox"].stop()
         app.extensions["hubqbo"].db.dispose()
+
+
+def test_every_try_an_action_button_books_its_transaction(running):
+    """The overview's ready-made runs all succeed against the demo data."""
+    page = running.app.test_client().get("/").get_data(as_text=True)
+    runs = running.sandbox.demo_runs()
+    assert runs and all(f'action="/sandbox/run/{r["slug"]}"' in page for r in runs)
+    results = {}
+    for run in runs:
+        answer = demo_run(running, run["slug"], run["record"], **run["inputs"]).get_json()
+        assert answer["outputFields"], (run, answer)
+        results[(run["slug"], run["record"])] = answer["outputFields"]
+    unmatched = results.pop(("create-invoice", "deal:unmatched"))
+    assert unmatched["error_code"] == "UNMATCHED_PRODUCTS"
+    assert {out["result"] for out in results.values()} == {"created"}

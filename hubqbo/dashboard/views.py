@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -72,7 +73,14 @@ def overview():
         catalogue=CATALOGUE,
         connections=store.connections_for(db, g.portal_id),
         since=days[0],
+        demo_runs=_demo_runs(),
     )
+
+
+def _demo_runs() -> list[dict]:
+    """The sandbox's ready-made runs (none outside sandbox mode)."""
+    sandbox = current_app.extensions.get("sandbox")
+    return sandbox.demo_runs() if g.sandbox and sandbox is not None else []
 
 
 @bp.get("/executions")
