@@ -1,4 +1,4 @@
-"""Every error code the server can answer is documented with its fix (docs/errors.md)."""
+"""Every error code the server can answer is documented with its fix in the README."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from pathlib import Path
 
 from hubqbo.failures import CATALOGUE
 
-ERRORS_DOC = Path(__file__).resolve().parent.parent / "docs" / "errors.md"
+ERRORS_DOC = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def documented_codes() -> set[str]:
-    """The codes with their own section ("### `CODE`")."""
-    return set(re.findall(r"^### `([A-Z_]+)`$", ERRORS_DOC.read_text(), flags=re.MULTILINE))
+    """The codes with their own section ("#### `CODE`")."""
+    return set(re.findall(r"^#### `([A-Z_]+)`$", ERRORS_DOC.read_text(), flags=re.MULTILINE))
 
 
 def test_every_catalogued_code_has_a_section():
     missing = sorted(set(CATALOGUE) - documented_codes())
-    assert missing == [], f"add a section with the fix to docs/errors.md for {missing}"
+    assert missing == [], f"add a section with the fix to README.md for {missing}"
 
 
 def test_every_documented_code_is_catalogued():
