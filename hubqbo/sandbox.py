@@ -67,6 +67,18 @@ RECORD_KINDS = {
 }  # fmt: skip
 
 
+def pointed_at_emulators(settings: Settings, hubspot_url: str, quickbooks_url: str) -> Settings:
+    """Settings whose API, OAuth and token URLs are the emulators' (sandbox and tests)."""
+    return settings.replace(
+        hubspot_api_base=hubspot_url,
+        hubspot_authorize_url=f"{hubspot_url}/oauth/authorize",
+        quickbooks_api_base=quickbooks_url,
+        quickbooks_authorize_url=f"{quickbooks_url}/connect/oauth2",
+        quickbooks_token_url=f"{quickbooks_url}/oauth2/v1/tokens/bearer",
+        quickbooks_revoke_url=f"{quickbooks_url}/v2/oauth2/tokens/revoke",
+    )
+
+
 def local_secrets(instance_path: str) -> dict:
     """Secrets generated once per sandbox instance, so encrypted tokens survive restarts."""
     path = Path(instance_path) / "sandbox-secrets.json"
@@ -210,14 +222,7 @@ class Sandbox:
         ports = tuple(s.extra.get("sandbox_ports", (HUBSPOT_PORT, QUICKBOOKS_PORT)))
         hubspot_url = self._serve(self.hubspot.app, ports[0])
         quickbooks_url = self._serve(self.quickbooks.app, ports[1])
-        self.runtime.settings = s.replace(
-            hubspot_api_base=hubspot_url,
-            hubspot_authorize_url=f"{hubspot_url}/oauth/authorize",
-            quickbooks_api_base=quickbooks_url,
-            quickbooks_authorize_url=f"{quickbooks_url}/connect/oauth2",
-            quickbooks_token_url=f"{quickbooks_url}/oauth2/v1/tokens/bearer",
-            quickbooks_revoke_url=f"{quickbooks_url}/v2/oauth2/tokens/revoke",
-        )
+        self.runtime.settings = pointed_at_emulators(s, hubspot_url, quickbooks_url)
         # The sandbox must work on a fresh machine, so it brings its own schema up to date.
         migrate.upgrade(self.runtime.db.url)
         self._seed()

@@ -153,9 +153,10 @@ def quickbooks():
 @pytest.fixture
 def world(app, runtime, hubspot, quickbooks):
     """The app pointed at both emulators, with portal 1000001 installed (no company yet)."""
-    from tests.support.world import World, point_at_emulators
+    from hubqbo.sandbox import pointed_at_emulators
+    from tests.support.world import World
 
-    runtime.settings = point_at_emulators(runtime.settings, hubspot.url, quickbooks.url)
+    runtime.settings = pointed_at_emulators(runtime.settings, hubspot.url, quickbooks.url)
     w = World(app=app, runtime=runtime, hubspot=hubspot, quickbooks=quickbooks)
     w.install_portal()
     return w

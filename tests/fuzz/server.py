@@ -32,7 +32,8 @@ from hubqbo.emulators.server import serve_in_thread
 from hubqbo.settings import Settings
 from hubqbo.store import normalize_url
 from hubqbo.tokens import new_key
-from tests.support.world import US_REALM, World, point_at_emulators
+from hubqbo.sandbox import pointed_at_emulators
+from tests.support.world import US_REALM, World
 
 SECRET = "fuzz-hubspot-client-secret"
 OTHER_PORTAL, OTHER_REALM = 2000002, "9130350000000777"
@@ -56,7 +57,7 @@ def build(port: int, url: str) -> tuple[object, dict]:
         quickbooks_client_id="qbo-client", quickbooks_client_secret="fuzz-qbo-secret",
         duplicate_wait_seconds=0.0, http_timeout_seconds=5.0, extra={"client_backoff": 0.01},
     )  # fmt: skip
-    app = create_app(point_at_emulators(settings, hubspot.url, quickbooks.url))
+    app = create_app(pointed_at_emulators(settings, hubspot.url, quickbooks.url))
     runtime = app.extensions["hubqbo"]
     world = World(app=app, runtime=runtime, hubspot=hubspot, quickbooks=quickbooks)
     world.install_portal()

@@ -17,18 +17,6 @@ US_REALM = "9130350000000001"
 _callbacks = itertools.count(1)
 
 
-def point_at_emulators(settings, hubspot_url: str, quickbooks_url: str):
-    """Settings whose API, OAuth and token URLs are the emulators'."""
-    return settings.replace(
-        hubspot_api_base=hubspot_url,
-        hubspot_authorize_url=f"{hubspot_url}/oauth/authorize",
-        quickbooks_api_base=quickbooks_url,
-        quickbooks_authorize_url=f"{quickbooks_url}/connect/oauth2",
-        quickbooks_token_url=f"{quickbooks_url}/oauth2/v1/tokens/bearer",
-        quickbooks_revoke_url=f"{quickbooks_url}/v2/oauth2/tokens/revoke",
-    )
-
-
 @dataclass
 class World:
     """The app under test, both emulators, one portal and its QuickBooks companies."""
