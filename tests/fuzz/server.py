@@ -29,10 +29,10 @@ from hubqbo.emulators.hubspot import HubSpotEmulator
 from hubqbo.emulators.hubspot.seed import seed_demo
 from hubqbo.emulators.quickbooks import QuickBooksEmulator
 from hubqbo.emulators.server import serve_in_thread
+from hubqbo.sandbox import pointed_at_emulators
 from hubqbo.settings import Settings
 from hubqbo.store import normalize_url
 from hubqbo.tokens import new_key
-from hubqbo.sandbox import pointed_at_emulators
 from tests.support.world import US_REALM, World
 
 SECRET = "fuzz-hubspot-client-secret"
