@@ -460,6 +460,7 @@ class Bench:
             "qbo_floor_seconds": round(floor, 2),
             "ratio_to_floor": round(wall / floor, 3) if floor else None,
             "qbo_calls_per_execution": round(len(admitted) / n, 3),
+            "qbo_calls_by_kind": quickbooks_kinds(admitted),
             "hubspot_calls_per_execution": round(len(hs_calls) / n, 3),
             "hubspot_calls_by_kind": hubspot_kinds(hs_calls),
             "hubspot_429s": sum(1 for c in hs_calls if c.get("status") == 429),
@@ -563,6 +564,16 @@ def hubspot_kinds(calls: list[dict]) -> dict[str, int]:
             kind = "crm_read"
         else:
             kind = "other"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def quickbooks_kinds(calls: list[dict]) -> dict[str, int]:
+    """QuickBooks calls counted by resource (invoice, customer, query, batch...)."""
+    kinds: dict[str, int] = {}
+    for call in calls:
+        parts = call.get("path", "").split("/")  # /v3/company/<realm>/<resource>/...
+        kind = parts[4] if len(parts) > 4 else "other"
         kinds[kind] = kinds.get(kind, 0) + 1
     return kinds
 

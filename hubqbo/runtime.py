@@ -31,6 +31,9 @@ class Runtime:
     queue: Any = None
     # Extra readiness checks by name (e.g. "redis"), each raising when unhealthy.
     readiness_probes: dict = field(default_factory=dict)
+    # HubSpot reads a queue worker made in batch for a chunk of executions, taken by each
+    # execution's read (hubqbo/actions/prefetch.py makes it on first use).
+    prefetched: Any = None
 
     def hubspot_client(self, portal_id: int, on_call=None) -> HubSpotClient:
         """A HubSpot client for one portal (static token or the installed portal's tokens)."""

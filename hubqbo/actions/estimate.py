@@ -9,10 +9,11 @@ from hubqbo.actions.fields import (
     EXPIRATION_DATE,
     SEND_EMAIL,
 )
+from hubqbo.actions.prefetch import PrefetchesSales
 from hubqbo.records import DEAL, QUOTE
 
 
-class CreateEstimate(Action):
+class CreateEstimate(PrefetchesSales, Action):
     """Create QuickBooks estimate (Estimate)."""
 
     def run(self, ctx) -> Outcome:

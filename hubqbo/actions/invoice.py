@@ -11,10 +11,11 @@ from hubqbo.actions.fields import (
     PAYMENT_TERMS,
     SEND_EMAIL,
 )
+from hubqbo.actions.prefetch import PrefetchesSales
 from hubqbo.records import DEAL, QUOTE
 
 
-class CreateInvoice(Action):
+class CreateInvoice(PrefetchesSales, Action):
     """Create QuickBooks invoice (Invoice)."""
 
     def run(self, ctx) -> Outcome:

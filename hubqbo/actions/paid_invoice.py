@@ -22,6 +22,7 @@ from hubqbo.actions.fields import (
     PAYMENT_TERMS,
     SKIP_INVOICE_PAYMENTS,
 )
+from hubqbo.actions.prefetch import PrefetchesSales
 from hubqbo.clients.quickbooks import QuickBooksError
 from hubqbo.failures import ActionFailed
 from hubqbo.records import PAYMENT
@@ -29,7 +30,7 @@ from hubqbo.records import PAYMENT
 INVOICE_STEP, PAYMENT_STEP = "invoice", "payment"
 
 
-class CreatePaidInvoice(Action):
+class CreatePaidInvoice(PrefetchesSales, Action):
     """Create paid QuickBooks invoice (Invoice + Payment)."""
 
     def run(self, ctx) -> Outcome:

@@ -18,6 +18,7 @@ from hubqbo.actions.fields import (
     PAYMENT_METHOD,
     REFUND_FROM_ACCOUNT,
 )
+from hubqbo.actions.prefetch import PrefetchesSales
 from hubqbo.actions.resolve import SourceLine
 from hubqbo.failures import ActionFailed
 from hubqbo.records import PAYMENT
@@ -26,7 +27,7 @@ STEP = "refund_receipt"
 REFUND_ACCOUNT_TYPES = ("Bank", "Other Current Asset")
 
 
-class CreateRefundReceipt(Action):
+class CreateRefundReceipt(PrefetchesSales, Action):
     """Create QuickBooks refund receipt (RefundReceipt)."""
 
     def run(self, ctx) -> Outcome:

@@ -13,6 +13,11 @@ The public entry point is ``read_sale(ctx)``. It makes as few HubSpot calls as t
    QuickBooks customer has to be matched by name or created.
 
 A warm deal/quote/payment invoice therefore costs 3 HubSpot calls, a new customer 4.
+
+A queue worker reads a whole chunk's records in batch calls first (hubqbo/actions/prefetch.py);
+``read_sale`` then takes the record's prefetched reads from ``ctx.runtime.prefetched`` and makes
+no HubSpot call of its own (the company's name, when asked for, comes from one read for the
+chunk).
 """
 
 from __future__ import annotations
@@ -122,24 +127,32 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
     record_type: RecordType = ctx.record.type
     record_id = str(ctx.record.id)
     properties = dict(ctx.record.properties or {})
-    wanted = RECORD_PROPERTIES.get(record_type.path, ())
-    answer = ctx.hubspot.get_object(
-        record_type.path, record_id,
-        properties=wanted, associations=("line_items", "contacts", "companies"),
-    )  # fmt: skip
+    prefetched = _prefetched(ctx, record_type, record_id)
+    if prefetched is None:
+        wanted = RECORD_PROPERTIES.get(record_type.path, ())
+        answer = ctx.hubspot.get_object(
+            record_type.path, record_id,
+            properties=wanted, associations=("line_items", "contacts", "companies"),
+        )  # fmt: skip
+        read = answer.get("properties") or {}
+        links = answer.get("associations") or {}
+        line_ids = _ids(links, "line_items")
+        contact_entries = _entries(links, "contacts")
+        company_id = _primary(_entries(links, "companies"))
+        reader = ctx.hubspot
+    else:
+        read, line_ids = prefetched.properties, prefetched.line_ids
+        company_id = prefetched.company_id
+        reader = prefetched.reader(ctx.hubspot)
     # The payload's snapshot wins; the read fills what objectRequestOptions did not deliver.
-    for name, value in (answer.get("properties") or {}).items():
+    for name, value in read.items():
         if properties.get(name) in (None, ""):
             properties[name] = value
-    links = answer.get("associations") or {}
-    line_ids = _ids(links, "line_items")
-    contact_entries = _entries(links, "contacts")
-    company_entries = _entries(links, "companies")
 
     currency = str(properties.get(CURRENCY_PROPERTY.get(record_type, "")) or "").strip().upper()
     currency = currency or (home_currency or "").upper()
 
-    lines = _read_lines(ctx.hubspot, line_ids, currency)
+    lines = _read_lines(reader, line_ids, currency)
     if not lines:
         if record_type is not PAYMENT:
             raise ActionFailed(
@@ -148,8 +161,11 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
             )
         lines = [payment_line(properties, currency)]
 
-    contact_ids = _contact_order(ctx.hubspot, record_type, record_id, contact_entries)
-    contact = _read_contact(ctx.hubspot, contact_ids)
+    if prefetched is None:
+        contact_ids = _contact_order(ctx.hubspot, record_type, record_id, contact_entries)
+    else:
+        contact_ids = prefetched.contact_ids
+    contact = _read_contact(reader, contact_ids)
     if record_type is PAYMENT:
         contact = payment_payer(properties, contact)
     return Sale(
@@ -160,9 +176,15 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
         lines=lines,
         contact=contact,
         contacts_found=len(contact_ids),
-        company_id=_primary(company_entries),
-        _reader=ctx.hubspot,
+        company_id=company_id,
+        _reader=reader,
     )
+
+
+def _prefetched(ctx, record_type: RecordType, record_id: str):
+    """The record's reads a queue worker made for its chunk (prefetch.SaleReads), if any."""
+    cache = getattr(getattr(ctx, "runtime", None), "prefetched", None)
+    return cache.take(ctx.portal_id, record_type.path, record_id) if cache is not None else None
 
 
 def payment_line(properties: dict, currency: str) -> SourceLine:

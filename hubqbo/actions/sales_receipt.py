@@ -9,10 +9,11 @@ from hubqbo.actions.fields import (
     DEPOSIT_ACCOUNT,
     PAYMENT_METHOD,
 )
+from hubqbo.actions.prefetch import PrefetchesSales
 from hubqbo.records import DEAL, PAYMENT, QUOTE
 
 
-class CreateSalesReceipt(Action):
+class CreateSalesReceipt(PrefetchesSales, Action):
     """Create QuickBooks sales receipt (SalesReceipt)."""
 
     def run(self, ctx) -> Outcome:
