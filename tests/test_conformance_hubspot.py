@@ -1,4 +1,4 @@
-"""Every request the product sends to HubSpot matches /work/shared/reference/hubspot-api.md:
+"""Every request the product sends to HubSpot matches the shared reference (hubspot-api.md):
 paths, methods and required fields, checked on what the HubSpot emulator recorded."""
 
 from __future__ import annotations
