@@ -13,7 +13,7 @@ from hubqbo import ratelimit
 from hubqbo.failures import TransientFailure
 from hubqbo.ratelimit import LocalLimiter, RedisLimiter, Window
 from hubqbo.settings import Settings
-from tests.support.queue import REDIS_URL, forget, new_prefix, redis_or_skip
+from tests.support.queue import REDIS_URL, new_prefix, scratch_redis
 
 
 class FakeClock:
@@ -123,11 +123,9 @@ def test_a_quickbooks_429_pauses_the_company_for_sixty_seconds():
 
 @pytest.fixture
 def redis():
-    client = redis_or_skip()
-    prefix = new_prefix()
-    yield client, prefix
-    forget(client, prefix)
-    client.close()
+    """The test Redis (skips without one) and a prefix only this test uses; cleaned after."""
+    with scratch_redis() as pair:
+        yield pair
 
 
 def test_redis_window_grants_the_limit_then_says_how_long_to_wait(redis):

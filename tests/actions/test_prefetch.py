@@ -27,7 +27,7 @@ from tests.support.crm import (
     make_payment,
     make_quote,
 )
-from tests.support.queue import REDIS_URL, forget, new_prefix, redis_or_skip
+from tests.support.queue import REDIS_URL, scratch_redis
 
 REALM_A, REALM_B = "9130350000000001", "9130350000000002"
 ENUM = {"deals": "DEAL", "quotes": "QUOTE", "commerce_payments": "COMMERCE_PAYMENT"}
@@ -37,11 +37,8 @@ _callbacks = itertools.count(1)
 @pytest.fixture
 def queue_redis():
     """The test Redis (skips without one) and a key prefix of this test's own."""
-    client = redis_or_skip()
-    prefix = new_prefix()
-    yield client, prefix
-    forget(client, prefix)
-    client.close()
+    with scratch_redis() as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.queue import REDIS_URL, forget, new_prefix, redis_or_skip
+from tests.support.queue import REDIS_URL, scratch_redis
 
 
 @pytest.fixture
 def redis():
     """The test Redis (skips without one) and a prefix only this test uses; cleaned after."""
-    client = redis_or_skip()
-    prefix = new_prefix()
-    yield client, prefix
-    forget(client, prefix)
-    client.close()
+    with scratch_redis() as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 
@@ -54,6 +55,18 @@ def forget(redis, prefix: str) -> None:
         keys |= set(redis.scan_iter(f"rq:*{job_id}*", count=1000))
     if keys:
         redis.delete(*keys)
+
+
+@contextmanager
+def scratch_redis():
+    """The test Redis (skips without one) and a key prefix only this test uses; cleaned after."""
+    client = redis_or_skip()
+    prefix = new_prefix()
+    try:
+        yield client, prefix
+    finally:
+        forget(client, prefix)
+        client.close()
 
 
 class CreateCustomer(Action):
