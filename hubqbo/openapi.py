@@ -8,14 +8,11 @@ from importlib import metadata
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from hubqbo import options
 from hubqbo.actions import ACTIONS
-from hubqbo.actions.base import CHOICE, DATE, FLAG, OPTIONS
+from hubqbo.actions.base import CHOICE, DATE, FLAG
 from hubqbo.schemas.execution import ErrorSchema, ExecutionRequestSchema, ExecutionResponseSchema
-
-try:  # the options endpoint's schemas (absent in builds without it)
-    from hubqbo.schemas.options import OptionsRequestSchema, OptionsResponseSchema
-except ImportError:  # pragma: no cover
-    OptionsRequestSchema = OptionsResponseSchema = None  # type: ignore[assignment,misc]
+from hubqbo.schemas.options import OptionsRequestSchema, OptionsResponseSchema
 
 OBJECT_TYPES = ["DEAL", "QUOTE", "COMMERCE_PAYMENT", "0-3", "0-14", "0-101"]
 
@@ -101,12 +98,6 @@ def input_fields() -> dict:
     return {"type": "object", "properties": properties, "additionalProperties": True}
 
 
-def options_fields() -> list[str]:
-    """Names of the input fields whose dropdown the server fills."""
-    names = {f.name for a in ACTIONS.values() for f in a.fields if f.kind == OPTIONS}
-    return sorted(names)
-
-
 def build(public_base_url: str) -> dict:
     """The OpenAPI document describing every endpoint."""
     spec = APISpec(
@@ -138,9 +129,8 @@ def _components(spec: APISpec) -> None:
     spec.components.schema("ExecutionRequest", schema=ExecutionRequestSchema)
     spec.components.schema("ExecutionResponse", schema=ExecutionResponseSchema)
     spec.components.schema("Error", schema=ErrorSchema)
-    if OptionsRequestSchema is not None:
-        spec.components.schema("OptionsRequest", schema=OptionsRequestSchema)
-        spec.components.schema("OptionsResponse", schema=OptionsResponseSchema)
+    spec.components.schema("OptionsRequest", schema=OptionsRequestSchema)
+    spec.components.schema("OptionsResponse", schema=OptionsResponseSchema)
     spec.components.schema("InputFields", input_fields())
     header = {"type": "apiKey", "in": "header"}
     spec.components.security_scheme("HubSpotSignatureV3", {
@@ -181,10 +171,8 @@ def _hubspot_paths(spec: APISpec) -> None:
             },
         }},
     )  # fmt: skip
-    if OptionsRequestSchema is None:
-        return
     field = {"name": "field", "in": "path", "required": True,
-             "schema": {"type": "string", "enum": options_fields()}}  # fmt: skip
+             "schema": {"type": "string", "enum": sorted(options.FIELDS)}}  # fmt: skip
     spec.path(
         path="/hubspot/options/{field}",
         parameters=[field],
