@@ -7,12 +7,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from hubqbo import cli, csrf, dashboard, logs, queue
-from hubqbo.routes import actions, errors, health, meta, oauth, options
-from hubqbo.runtime import Runtime
-from hubqbo.settings import ConfigError, Settings
-from hubqbo.store import Database
-from hubqbo.tokens import TokenCipher
+import commands as cli
+from executions.runtime import Runtime
+from jobs import queue
+from observability import logs
+from settings import ConfigError, Settings
+from store import Database
+from store.cipher import TokenCipher
+from web import csrf, dashboard
+from web.routes import actions, errors, health, meta, oauth, options
 
 MAX_BODY = 1024 * 1024  # HubSpot payloads are small; refuse anything over 1 MiB unread.
 
@@ -26,7 +29,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         settings = settings.replace(**config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if settings.sandbox and not settings.testing:
-        from hubqbo import sandbox  # the sandbox wiring is the only product path to emulators
+        import sandbox  # the sandbox wiring is the only product path to emulators
 
         settings = sandbox.prepare(settings, app.instance_path)
     try:

@@ -5,7 +5,7 @@
 
 It starts the QuickBooks emulator as its own process (limits 10/s and 500/min, 100 ms latency,
 set through its /_emulator/config API), the HubSpot emulator in this process, the server (web
-processes under gunicorn, plus N `hubqbo.queue.run_worker` processes in queue mode), seeds a
+processes under gunicorn, plus N `jobs.queue.run_worker` processes in queue mode), seeds a
 portal with deals, line items and contacts, enrols every deal concurrently through the HubSpot
 emulator's WorkflowDriver (which honours 429 + Retry-After and re-sends on 5xx), and prints the
 figures described in docs/benchmark.md. Not a test: nothing here asserts.
@@ -37,10 +37,15 @@ import requests
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from hubqbo import migrate, store  # noqa: E402
-from hubqbo.settings import Settings  # noqa: E402
-from hubqbo.store import Portal, QuickBooksConnection, utcnow  # noqa: E402
-from hubqbo.tokens import new_key  # noqa: E402
+import store  # noqa: E402
+from settings import Settings  # noqa: E402
+from store import (  # noqa: E402
+    Portal,
+    QuickBooksConnection,
+    migrate,  # noqa: E402
+    utcnow,
+)
+from store.cipher import new_key  # noqa: E402
 
 PORTAL_ID = 1000001
 REALM = "9130350000000001"
@@ -63,7 +68,7 @@ def build_app(settings: Settings, action: str):
     from app import create_app
 
     if action == TEST_SLUG:
-        from hubqbo.actions import ACTIONS
+        from actions import ACTIONS
         from tests.support.queue import register_test_action
 
         register_test_action(ACTIONS)
@@ -79,7 +84,7 @@ class TimedApp:
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        from hubqbo.tasks import Stopwatch
+        from jobs.tasks import Stopwatch
 
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
@@ -131,7 +136,7 @@ def run_web(args) -> None:
 
 def run_queue_worker(args) -> None:
     """One queue worker: the loop `flask --app app worker` runs."""
-    from hubqbo import queue
+    from jobs import queue
 
     app = build_app(settings_from(args.settings), args.action)
     queue.run_worker(app, name=f"bench-{os.getpid()}")
@@ -183,7 +188,7 @@ def scratch_database(url: str) -> tuple[str, Callable[[], None]]:
 
 def seed_hubspot(emu, n: int, customers: int) -> list[str]:
     """A portal with ``customers`` contacts (each with a company) and n deals of two lines."""
-    from hubqbo.emulators.hubspot.seed import PRODUCTS
+    from emulators.hubspot.seed import PRODUCTS
 
     portal = emu.add_portal(PORTAL_ID, name="Bench Co", currency="USD")
     products = {role: portal.create("products", PRODUCTS[role])
@@ -280,7 +285,7 @@ class Bench:
     def start_quickbooks(self) -> str:
         """The QuickBooks emulator process, limited and slowed as the run asks."""
         port = free_port()
-        self.spawn([sys.executable, "-m", "hubqbo.emulators.quickbooks", "--port", str(port)],
+        self.spawn([sys.executable, "-m", "emulators.quickbooks", "--port", str(port)],
                    "quickbooks")  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         wait_until_up(f"{url}/_emulator/config")
@@ -295,8 +300,8 @@ class Bench:
 
     def run(self) -> dict:
         """Everything, start to figures."""
-        from hubqbo.emulators.hubspot import HubSpotEmulator
-        from hubqbo.emulators.server import serve_in_thread
+        from emulators.hubspot import HubSpotEmulator
+        from emulators.server import serve_in_thread
 
         a = self.args
         qbo_url = self.start_quickbooks()
@@ -346,7 +351,7 @@ class Bench:
 
     def connect(self, settings: Settings, hubspot, qbo_url: str) -> None:
         """Store the portal's and the company's tokens as an install and a connect would."""
-        from hubqbo.tokens import TokenCipher
+        from store.cipher import TokenCipher
 
         db = store.Database(settings.database_url)
         cipher = TokenCipher(settings.token_encryption_keys)
@@ -378,7 +383,7 @@ class Bench:
 
     def enrol(self, hubspot, server_url: str, deals: list[str]) -> list:
         """Deliver every deal's execution concurrently, as HubSpot's workflow engine does."""
-        from hubqbo.emulators.hubspot.workflows import WorkflowDriver
+        from emulators.hubspot.workflows import WorkflowDriver
 
         a = self.args
         driver = WorkflowDriver(hubspot, PORTAL_ID, server_url, max_attempts=a.max_attempts,
@@ -530,7 +535,7 @@ def all_executions(db) -> list:
     """Every ledger row of the run."""
     from sqlmodel import select
 
-    from hubqbo.store import Execution
+    from store import Execution
 
     with db.session() as s:
         return list(s.exec(select(Execution)).all())
@@ -540,7 +545,7 @@ def store_links(db) -> list[str]:
     """One key per transaction link (record and action), to find records booked twice."""
     from sqlmodel import select
 
-    from hubqbo.store import TransactionLink
+    from store import TransactionLink
 
     with db.session() as s:
         return [f"{link.action}:{link.object_type}:{link.object_id}"

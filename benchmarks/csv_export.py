@@ -26,11 +26,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import store
 from app import create_app  # noqa: E402
-from hubqbo import migrate, store  # noqa: E402
-from hubqbo.settings import Settings  # noqa: E402
-from hubqbo.store import ExecutionFilter, utcnow  # noqa: E402
-from hubqbo.tokens import new_key  # noqa: E402
+from settings import Settings  # noqa: E402
+from store import (  # noqa: E402
+    ExecutionFilter,
+    migrate,  # noqa: E402
+    utcnow,
+)
+from store.cipher import new_key  # noqa: E402
 
 PORTAL = 4242001
 BATCH = 5000

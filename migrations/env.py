@@ -1,9 +1,9 @@
-"""Alembic environment: the schema comes from hubqbo.store, the URL from the app's settings."""
+"""Alembic environment: the schema comes from store, the URL from the app's settings."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from hubqbo.store import metadata, normalize_url
+from store import metadata, normalize_url
 
 config = context.config
 target_metadata = metadata()

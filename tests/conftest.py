@@ -14,10 +14,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from hubqbo import migrate
-from hubqbo.settings import Settings
-from hubqbo.signatures import sign_v3
-from hubqbo.store import metadata, normalize_url
+from settings import Settings
+from store import metadata, migrate, normalize_url
+from web.signatures import sign_v3
 
 HUBSPOT_SECRET = "test-hubspot-client-secret"
 PUBLIC_BASE = "https://qbo-actions.example.com"
@@ -126,8 +125,8 @@ SHARED = REPO.parent / "shared"
 @pytest.fixture
 def hubspot():
     """A HubSpot emulator served on a loopback port for this test."""
-    from hubqbo.emulators.hubspot import HubSpotEmulator
-    from hubqbo.emulators.server import serve_in_thread
+    from emulators.hubspot import HubSpotEmulator
+    from emulators.server import serve_in_thread
 
     emulator = HubSpotEmulator(client_id="hs-client", client_secret=HUBSPOT_SECRET,
                                app_id=424242, developer_api_key="dev-key")
@@ -140,8 +139,8 @@ def hubspot():
 @pytest.fixture
 def quickbooks():
     """A QuickBooks Online emulator served on a loopback port for this test."""
-    from hubqbo.emulators.quickbooks import QuickBooksEmulator
-    from hubqbo.emulators.server import serve_in_thread
+    from emulators.quickbooks import QuickBooksEmulator
+    from emulators.server import serve_in_thread
 
     emulator = QuickBooksEmulator(client_id="qbo-client", client_secret="qbo-secret")
     server = serve_in_thread(emulator.app)
@@ -153,7 +152,7 @@ def quickbooks():
 @pytest.fixture
 def world(app, runtime, hubspot, quickbooks):
     """The app pointed at both emulators, with portal 1000001 installed (no company yet)."""
-    from hubqbo.sandbox import pointed_at_emulators
+    from sandbox import pointed_at_emulators
     from tests.support.world import World
 
     runtime.settings = pointed_at_emulators(runtime.settings, hubspot.url, quickbooks.url)

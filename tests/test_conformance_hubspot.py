@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from hubqbo import store
-from hubqbo.actions import ACTIONS
-from hubqbo.clients.hubspot import DefinitionsClient
-from hubqbo.connections import HubSpotTokens
-from hubqbo.emulators.hubspot.seed import seed_demo
-from hubqbo.store import utcnow
+import store
+from actions import ACTIONS
+from clients.hubspot import DefinitionsClient
+from clients.tokens import HubSpotTokens
+from emulators.hubspot.seed import seed_demo
+from store import utcnow
 from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import Browser, install
 from tests.support.world import US_REALM

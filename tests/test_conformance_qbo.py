@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo.actions import lookups
-from hubqbo.clients.quickbooks import QuickBooksClient
-from hubqbo.emulators.quickbooks.schema import validate
+from actions import lookups
+from clients.quickbooks import QuickBooksClient
+from emulators.quickbooks.schema import validate
 from tests.support.crm import (
     company,
     contact,

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hubqbo import store
-from hubqbo.store import ApiCall, Portal, QuickBooksConnection, utcnow
+import store
+from store import ApiCall, Portal, QuickBooksConnection, utcnow
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import CSRF, seed, sign_in
 

@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from hubqbo.actions import ACTIONS
-from hubqbo.actions.base import OUTPUT_FIELDS, InputField
-from hubqbo.actions.definition import definition, project_file
-from hubqbo.emulators.hubspot.definitions import validate_definition
-from hubqbo.failures import CATALOGUE
-from hubqbo.options import FIELDS as OPTION_FIELDS
-from hubqbo.records import RECORD_PROPERTIES
+from actions import ACTIONS
+from actions.base import OUTPUT_FIELDS, InputField
+from actions.definition import definition, project_file
+from actions.options import FIELDS as OPTION_FIELDS
+from emulators.hubspot.definitions import validate_definition
+from failures import CATALOGUE
+from schemas.records import RECORD_PROPERTIES
 from tests.conftest import PUBLIC_BASE
 
 SLUGS = sorted(ACTIONS)

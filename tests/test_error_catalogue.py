@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hubqbo.failures import CATALOGUE
+from failures import CATALOGUE
 
 ERRORS_DOC = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from hubqbo import store
-from hubqbo.store import Execution, Portal, QuickBooksConnection, utcnow
+import store
+from store import Execution, Portal, QuickBooksConnection, utcnow
 from tests.conftest import execution_payload, signed_headers
 
 PATH = "/hubspot/actions/create-invoice"

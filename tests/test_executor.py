@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from hubqbo.actions import lookups
-from hubqbo.store import ApiCall, Execution, TransactionLink
+from actions import lookups
+from store import ApiCall, Execution, TransactionLink
 from tests.support.crm import contact, line, make_deal, make_payment, outputs, qbo_named
 
 

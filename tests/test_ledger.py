@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from hubqbo import ledger, store
-from hubqbo.store import Execution
+import store
+from executions import ledger
+from store import Execution
 
 
 def _row(runtime, **values) -> Execution:

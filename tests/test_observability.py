@@ -13,8 +13,8 @@ import textwrap
 import pytest
 from sqlmodel import select
 
-from hubqbo import logs
-from hubqbo.store import ApiCall
+from observability import logs
+from store import ApiCall
 from tests.faults.harness import DatabaseOutage
 from tests.support.crm import contact, line, make_deal
 
@@ -173,7 +173,7 @@ def test_multiprocess_mode_adds_up_every_worker(tmp_path):
     """With PROMETHEUS_MULTIPROC_DIR, /metrics in one worker sums what every worker counted."""
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     worker = textwrap.dedent("""
-        from hubqbo import metrics
+        from observability import metrics
         class E: action = "create-invoice"
         class O: result = "created"; error_code = ""
         for _ in range({n}):
@@ -182,7 +182,7 @@ def test_multiprocess_mode_adds_up_every_worker(tmp_path):
     for n in (2, 3):  # two worker processes
         subprocess.run([sys.executable, "-c", worker.format(n=n)], env=env, check=True)
     reader = textwrap.dedent("""
-        from hubqbo import metrics
+        from observability import metrics
         class R: queue = None
         print(metrics.exposition(R(), None)[0].decode())
     """)

@@ -6,8 +6,8 @@ import re
 
 import jsonschema_rs
 
-from hubqbo.actions import ACTIONS
-from hubqbo.options import FIELDS
+from actions import ACTIONS
+from actions.options import FIELDS
 from tests.conftest import PUBLIC_BASE, execution_payload
 
 UNDOCUMENTED = {"static", "dashboard.static"}  # static files

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from hubqbo.options import PAGE_SIZE, US_TAX_NOTICE, OptionsCache
-from hubqbo.routes.options import CACHE_KEY
+from actions.options import PAGE_SIZE, US_TAX_NOTICE, OptionsCache
 from tests.support.world import PORTAL_ID, US_REALM
+from web.routes.options import CACHE_KEY
 
 CA_REALM = "9130350000000002"
 OTHER_PORTAL = 2000002
@@ -315,8 +315,8 @@ def test_a_redis_cache_serves_other_processes(us, fetch, runtime, app):
 
 def test_v2_signed_fetches_from_the_workflow_driver_are_answered(us):
     """The HubSpot emulator's editor sends the same fetch (v2 signature, live server)."""
-    from hubqbo.emulators.hubspot.workflows import WorkflowDriver
-    from hubqbo.emulators.server import serve_in_thread
+    from emulators.hubspot.workflows import WorkflowDriver
+    from emulators.server import serve_in_thread
     from tests.conftest import PUBLIC_BASE
 
     server = serve_in_thread(us.app)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from hubqbo import store
-from hubqbo.actions import ACTIONS
-from hubqbo.publishing import covers
+import store
+from actions import ACTIONS
+from actions.publishing import covers
 from tests.conftest import PUBLIC_BASE
 
 APP_ID = "424242"

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from hubqbo import ratelimit
-from hubqbo.failures import TransientFailure
-from hubqbo.ratelimit import LocalLimiter, RedisLimiter, Window
-from hubqbo.settings import Settings
+from executions import budgets as ratelimit
+from executions.budgets import LocalLimiter, RedisLimiter, Window
+from failures import TransientFailure
+from settings import Settings
 from tests.support.queue import REDIS_URL, new_prefix, scratch_redis
 
 
@@ -154,7 +154,7 @@ def test_redis_pause_is_shared_and_only_ever_lengthened(redis):
 _HAMMER = """
 import sys, threading
 from redis import Redis
-from hubqbo.ratelimit import RedisLimiter, Window
+from executions.budgets import RedisLimiter, Window
 url, prefix = sys.argv[1], sys.argv[2]
 limiter = RedisLimiter(Redis.from_url(url))
 windows = [(prefix + ':s', Window(10, 30.0)), (prefix + ':m', Window(50, 30.0))]
@@ -189,8 +189,8 @@ def test_redis_limiter_never_over_grants_across_threads_and_processes(redis):
 def test_inline_execution_answers_429_with_retry_after_when_the_budget_is_spent(
     world, runtime, monkeypatch
 ):
-    from hubqbo.actions import ACTIONS
-    from hubqbo.store import get_execution
+    from actions import ACTIONS
+    from store import get_execution
     from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 
     monkeypatch.setitem(ACTIONS, TEST_SLUG, TEST_ACTION)

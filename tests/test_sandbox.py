@@ -10,11 +10,11 @@ import click
 import pytest
 import requests
 
+import sandbox as sandbox_module
+import store
 from app import create_app
-from hubqbo import sandbox as sandbox_module
-from hubqbo import store
-from hubqbo.emulators.server import serve_in_thread
-from hubqbo.settings import Settings
+from emulators.server import serve_in_thread
+from settings import Settings
 
 DEMO_PORTAL = 1000001
 

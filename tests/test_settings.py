@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from hubqbo.settings import Settings
+from settings import Settings
 
 
 def test_sandbox_is_on_without_hubspot_credentials():

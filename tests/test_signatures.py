@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from hubqbo.signatures import SignatureError, decode_v3_uri, sign_v1, sign_v2, sign_v3, verify
-from hubqbo.store import Execution
+from store import Execution
 from tests.conftest import HUBSPOT_SECRET, PUBLIC_BASE, SHARED, execution_payload, signed_headers
+from web.signatures import SignatureError, decode_v3_uri, sign_v1, sign_v2, sign_v3, verify
 
 VECTOR_FILE = Path(__file__).resolve().parent / "data" / "signature-vectors.json"
 VECTORS = json.loads(VECTOR_FILE.read_text())["vectors"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
 
-from hubqbo import migrate, store
-from hubqbo.connections import QuickBooksTokens
-from hubqbo.store import Portal, QuickBooksConnection, utcnow
-from hubqbo.tokens import TokenCipher, new_key
+import store
+from clients.tokens import QuickBooksTokens
+from store import Portal, QuickBooksConnection, migrate, utcnow
+from store.cipher import TokenCipher, new_key
 
 
 def test_migrations_build_every_table(runtime):

@@ -9,11 +9,12 @@ from datetime import timedelta
 import pytest
 import requests
 
-from hubqbo import accounts, store
-from hubqbo.clients.quickbooks import QuickBooksAuthError
-from hubqbo.connections import HubSpotTokens, QuickBooksTokens, ReconnectRequired
-from hubqbo.failures import ActionFailed
-from hubqbo.store import utcnow
+import accounts
+import store
+from clients.quickbooks import QuickBooksAuthError
+from clients.tokens import HubSpotTokens, QuickBooksTokens, ReconnectRequired
+from failures import ActionFailed
+from store import utcnow
 from tests.support.world import US_REALM
 
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
@@ -176,7 +177,7 @@ def test_refused_client_credentials_do_not_mark_the_connection(company):
 
 
 def test_an_unreachable_token_endpoint_is_transient(company):
-    from hubqbo.clients.transport import Unavailable
+    from clients.transport import Unavailable
 
     company.runtime.settings = company.runtime.settings.replace(
         quickbooks_token_url="http://127.0.0.1:9/oauth2/v1/tokens/bearer"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo.actions import lookups
+from actions import lookups
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from hubqbo.actions import booking, customers, documents, money, resolve
-from hubqbo.actions.documents import BilledLine, Draft
-from hubqbo.actions.resolve import Contact, SourceLine
-from hubqbo.emulators.quickbooks.schema import validate
+from actions import booking, customers, documents, money, resolve
+from actions.documents import BilledLine, Draft
+from actions.resolve import Contact, SourceLine
+from emulators.quickbooks.schema import validate
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from hubqbo.actions import lookups
+from actions import lookups
 from tests.support.crm import (
     company,
     contact,
@@ -619,7 +619,7 @@ def test_calls_per_execution_meet_the_targets(world, us):
 
 
 def test_trace_records_the_resolved_customer_and_lines(world, us, runtime):
-    from hubqbo import store
+    import store
 
     deal = make_deal(
         world, [line("Consulting", "150.00", "2", sku="CONS-H", amount="280.00")], contact(world)
@@ -647,7 +647,7 @@ def test_revenue_recognition_service_date_fault_is_retried_with_the_invoice_date
 ):
     # The emulator does not model revenue recognition: answer the first create as QuickBooks
     # does for such products (reference §3: "Enter a service date for revenue recognition").
-    from hubqbo.clients.quickbooks import QuickBooksClient, QuickBooksError
+    from clients.quickbooks import QuickBooksClient, QuickBooksError
 
     sent = []
     original = QuickBooksClient.create
@@ -694,7 +694,7 @@ def test_revenue_recognition_service_date_fault_is_retried_with_the_invoice_date
 
 
 def test_service_date_fault_that_persists_is_reported(world, us, monkeypatch):
-    from hubqbo.clients.quickbooks import QuickBooksClient, QuickBooksError
+    from clients.quickbooks import QuickBooksClient, QuickBooksError
 
     original = QuickBooksClient.create
 

@@ -11,12 +11,12 @@ import itertools
 
 import pytest
 
-from hubqbo import executor, ledger
-from hubqbo import queue as queue_mode
-from hubqbo.actions import ACTIONS, prefetch
-from hubqbo.clients.hubspot import HubSpotError
-from hubqbo.clients.transport import Unavailable
-from hubqbo.store import Execution
+from actions import ACTIONS, prefetch
+from clients.hubspot import HubSpotError
+from clients.transport import Unavailable
+from executions import executor, ledger
+from jobs import queue as queue_mode
+from store import Execution
 from tests.conftest import execution_payload
 from tests.support.crm import (
     company,
@@ -94,7 +94,7 @@ def run_chunk(world, slug: str, records, realm: str, *, prefetched: bool):
 
 
 def _trace(world, row) -> dict:
-    from hubqbo import store
+    import store
 
     trace = dict(store.execution_by_id(world.runtime.db, row.id).trace or {})
     customer = trace.get("customer")

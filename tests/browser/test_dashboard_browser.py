@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hubqbo import store
+import store
 from tests.conftest import PUBLIC_BASE, REPO
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import seed
@@ -46,7 +46,7 @@ def chromium():
 @pytest.fixture
 def live(world):
     """The app served on a loopback port; OAuth redirects come back to it."""
-    from hubqbo.emulators.server import serve_in_thread
+    from emulators.server import serve_in_thread
 
     server = serve_in_thread(world.app)
     world.runtime.settings = world.runtime.settings.replace(public_base_url=server.url)

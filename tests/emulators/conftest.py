@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
-from hubqbo.emulators.quickbooks.wire import dumps, loads
+from emulators.quickbooks import QuickBooksEmulator
+from emulators.quickbooks.wire import dumps, loads
 
 US_REALM = "9130350000000001"
 CA_REALM = "9130350000000002"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.hubspot.seed import seed_demo
+from emulators.hubspot import HubSpotEmulator
+from emulators.hubspot.seed import seed_demo
 
 
 @pytest.fixture

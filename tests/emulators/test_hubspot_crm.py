@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
+from emulators.hubspot import HubSpotEmulator
 
 PORTAL = 1000001
 

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
+from emulators.hubspot import HubSpotEmulator
 
 APP = 424242
 BASE = f"/automation/v4/actions/{APP}"

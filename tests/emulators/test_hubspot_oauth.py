@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.server import serve_in_thread
+from emulators.hubspot import HubSpotEmulator
+from emulators.server import serve_in_thread
 
 PORTAL = 1000001
 REDIRECT = "http://localhost:5000/oauth/hubspot/callback"

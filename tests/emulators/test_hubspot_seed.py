@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 import requests
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.hubspot.seed import seed_demo
+from emulators.hubspot import HubSpotEmulator
+from emulators.hubspot.seed import seed_demo
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_payments_cover_every_case(portal, ids):
 
 
 def test_runs_as_its_own_process():
-    command = [sys.executable, "-m", "hubqbo.emulators.hubspot", "--port", "0", "--seed",
+    command = [sys.executable, "-m", "emulators.hubspot", "--port", "0", "--seed",
                "--static-token", "pat-na1-demo"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hubqbo.emulators.hubspot.signatures import (
+from emulators.hubspot.signatures import (
     sign_v1,
     sign_v2,
     sign_v3,

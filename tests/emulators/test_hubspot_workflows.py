@@ -14,10 +14,10 @@ import pytest
 import requests
 from flask import Flask, jsonify, request
 
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.hubspot.seed import seed_demo
-from hubqbo.emulators.hubspot.workflows import WorkflowDriver
-from hubqbo.emulators.server import serve_in_thread
+from emulators.hubspot import HubSpotEmulator
+from emulators.hubspot.seed import seed_demo
+from emulators.hubspot.workflows import WorkflowDriver
+from emulators.server import serve_in_thread
 
 SECRET = "hs-secret"
 SUCCESS = {"outputFields": {"hs_execution_state": "SUCCESS", "qbo_id": "145"}}

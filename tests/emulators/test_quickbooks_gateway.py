@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from hubqbo.emulators.clock import Clock
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
+from emulators.clock import Clock
+from emulators.quickbooks import QuickBooksEmulator
 
 REALM = "9130350000000001"
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
+from emulators.quickbooks import QuickBooksEmulator
 
 REALM = "9130350000000001"
 OTHER_REALM = "9130350000000009"

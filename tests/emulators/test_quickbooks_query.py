@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from hubqbo.emulators.quickbooks import query
-from hubqbo.emulators.quickbooks.errors import QboError
+from emulators.quickbooks import query
+from emulators.quickbooks.errors import QboError
 
 
 def names(rows):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from hubqbo.emulators.quickbooks import schema
+from emulators.quickbooks import schema
 
 REF = {"value": "1"}
 SALES_LINE = {"DetailType": "SalesItemLineDetail", "Amount": Decimal("200.00"),

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 import requests
 
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
-from hubqbo.emulators.quickbooks.wire import dumps, loads
-from hubqbo.emulators.server import serve_in_thread
+from emulators.quickbooks import QuickBooksEmulator
+from emulators.quickbooks.wire import dumps, loads
+from emulators.server import serve_in_thread
 
 REALM = "9130350000000001"
 
@@ -102,7 +102,7 @@ def test_module_entry_point_serves_seeded_companies():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "hubqbo.emulators.quickbooks", "--port", str(port), "--seed"],
+        [sys.executable, "-m", "emulators.quickbooks", "--port", str(port), "--seed"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         companies = None

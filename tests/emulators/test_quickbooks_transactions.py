@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from hubqbo.emulators.quickbooks import schema
+from emulators.quickbooks import schema
 
 D = Decimal
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo import ratelimit
-from hubqbo.emulators.server import serve_in_thread
+from emulators.server import serve_in_thread
+from executions import budgets as ratelimit
 from tests.faults.harness import RESULTS
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from hubqbo import store
-from hubqbo.emulators.hubspot.workflows import Delivery, WorkflowDriver
+import store
+from emulators.hubspot.workflows import Delivery, WorkflowDriver
 from tests.conftest import PUBLIC_BASE
 from tests.support.crm import contact, line, make_deal
 
@@ -168,7 +168,7 @@ def drain(world, rounds: int = 200) -> None:
 
     Delayed retries (429 pauses, outages) are made due at once: the test compresses time.
     """
-    from hubqbo import queue as queue_mode
+    from jobs import queue as queue_mode
 
     q = world.runtime.queue
     for _ in range(rounds):

@@ -12,8 +12,8 @@ import requests
 from sqlalchemy import update
 from sqlmodel import select
 
-from hubqbo import store
-from hubqbo.store import QuickBooksConnection
+import store
+from store import QuickBooksConnection
 from tests.faults.harness import DatabaseOutage, Harness, Tally
 
 DEALS = 8

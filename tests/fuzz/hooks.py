@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import requests
 import schemathesis
 
-from hubqbo.actions import ACTIONS
-from hubqbo.signatures import sign_v3
+from actions import ACTIONS
+from web.signatures import sign_v3
 
 _rng = random.Random(20240917)
 _callbacks: list[str] = []

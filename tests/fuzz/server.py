@@ -24,15 +24,14 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from app import create_app
-from hubqbo import migrate
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.hubspot.seed import seed_demo
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
-from hubqbo.emulators.server import serve_in_thread
-from hubqbo.sandbox import pointed_at_emulators
-from hubqbo.settings import Settings
-from hubqbo.store import normalize_url
-from hubqbo.tokens import new_key
+from emulators.hubspot import HubSpotEmulator
+from emulators.hubspot.seed import seed_demo
+from emulators.quickbooks import QuickBooksEmulator
+from emulators.server import serve_in_thread
+from sandbox import pointed_at_emulators
+from settings import Settings
+from store import migrate, normalize_url
+from store.cipher import new_key
 from tests.support.world import US_REALM, World
 
 SECRET = "fuzz-hubspot-client-secret"
@@ -85,7 +84,7 @@ def _signed_in_session(app, portal_id: int) -> dict:
     """A dashboard session cookie for the portal, and its CSRF token."""
     from flask import session
 
-    from hubqbo import accounts
+    import accounts
 
     with app.test_request_context("/"):
         accounts.sign_in(session, portal_id)

@@ -14,9 +14,9 @@ from rq import Worker
 from rq.job import Job
 from rq.registry import FinishedJobRegistry
 
-from hubqbo import queue as queue_mode
-from hubqbo import store
-from hubqbo.actions import ACTIONS
+import store
+from actions import ACTIONS
+from jobs import queue as queue_mode
 from tests.queue.worker_main import settings_to_json
 from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 

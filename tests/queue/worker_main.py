@@ -2,7 +2,7 @@
 
 The product has no test hooks: this script builds the app from the test's settings, registers
 the test action the way the test process does (monkeypatch doesn't cross a process boundary),
-and runs the same `hubqbo.queue.run_worker` that `flask --app app worker` runs.
+and runs the same `jobs.queue.run_worker` that `flask --app app worker` runs.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ def settings_to_json(settings) -> str:
 
 def main() -> None:
     """Run one worker: argv[1] = settings JSON, argv[2] = "burst" or "serve"."""
+    from actions import ACTIONS
     from app import create_app
-    from hubqbo import queue
-    from hubqbo.actions import ACTIONS
-    from hubqbo.settings import Settings
+    from jobs import queue
+    from settings import Settings
     from tests.support.queue import register_test_action
 
     raw = json.loads(sys.argv[1])

@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import select
 
-from hubqbo import store
-from hubqbo.actions import ACTIONS
-from hubqbo.store import Portal, QuickBooksConnection
+import store
+from actions import ACTIONS
+from store import Portal, QuickBooksConnection
 from tests.conftest import execution_payload, signed_headers
 
 OTHER_PORTAL = 2000002

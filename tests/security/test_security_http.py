@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from app import create_app
-from hubqbo.emulators.server import serve_in_thread
+from emulators.server import serve_in_thread
 from tests.conftest import signed_headers
 from tests.security.conftest import ledger_rows
 

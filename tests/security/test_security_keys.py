@@ -6,8 +6,8 @@ import pytest
 from cryptography.fernet import InvalidToken
 from sqlmodel import select
 
-from hubqbo.store import Portal, QuickBooksConnection
-from hubqbo.tokens import TokenCipher, new_key
+from store import Portal, QuickBooksConnection
+from store.cipher import TokenCipher, new_key
 from tests.security.conftest import OTHER_PORTAL
 from tests.support.crm import contact, line, make_deal, outputs
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubqbo import store
+import store
 from tests.support.oauth import Browser, consent, install, ours, query, start_connect, start_install
 
 VICTIM_PORTAL, ATTACKER_PORTAL = 1000001, 2000002

@@ -10,8 +10,9 @@ from sqlalchemy import select as select_rows
 from sqlalchemy import update
 from sqlmodel import select
 
-from hubqbo import logs, store
-from hubqbo.store import Portal, QuickBooksConnection, utcnow
+import store
+from observability import logs
+from store import Portal, QuickBooksConnection, utcnow
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.oauth import Browser, connect, install
 

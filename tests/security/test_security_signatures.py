@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from hubqbo.actions import ACTIONS
-from hubqbo.options import FIELDS
-from hubqbo.signatures import sign_v2
+from actions import ACTIONS
+from actions.options import FIELDS
 from tests.conftest import HUBSPOT_SECRET, PUBLIC_BASE, execution_payload, signed_headers
 from tests.security.conftest import RECORD_FOR, SLUGS, ledger_rows
+from web.signatures import sign_v2
 
 ROUTES = [f"/hubspot/actions/{slug}" for slug in SLUGS] + [
     f"/hubspot/options/{field}" for field in FIELDS

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from hubqbo import store
-from hubqbo.options import FIELDS
+import store
+from actions.options import FIELDS
 from tests.conftest import signed_headers
 from tests.security.conftest import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
 

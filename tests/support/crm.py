@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hubqbo.emulators.hubspot.catalog import object_type
+from emulators.hubspot.catalog import object_type
 
 QUOTE_SIGNER = 702
 

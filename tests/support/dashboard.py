@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-from hubqbo import store
-from hubqbo.store import Execution, utcnow
+import store
+from store import Execution, utcnow
 
 CSRF = "dashboard-test-csrf-token-0123456789abcdef"
 _callbacks = itertools.count(1)

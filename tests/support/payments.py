@@ -12,8 +12,8 @@ import copy
 
 import pytest
 
-from hubqbo.clients.quickbooks import QuickBooksClient
-from hubqbo.emulators.quickbooks.schema import validate
+from clients.quickbooks import QuickBooksClient
+from emulators.quickbooks.schema import validate
 from tests.support.crm import hubspot_calls, qbo_calls, qbo_named
 
 

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from hubqbo.actions.base import Action, Outcome
-from hubqbo.actions.fields import COMMON
-from hubqbo.records import DEAL
+from actions.base import Action, Outcome
+from actions.fields import COMMON
+from schemas.records import DEAL
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TEST_SLUG = "test-create-customer"

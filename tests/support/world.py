@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from hubqbo import store
-from hubqbo.emulators.hubspot import HubSpotEmulator
-from hubqbo.emulators.quickbooks import QuickBooksEmulator
-from hubqbo.store import Portal, QuickBooksConnection, utcnow
+import store
+from emulators.hubspot import HubSpotEmulator
+from emulators.quickbooks import QuickBooksEmulator
+from store import Portal, QuickBooksConnection, utcnow
 
 PORTAL_ID = 1000001
 US_REALM = "9130350000000001"

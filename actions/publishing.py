@@ -1,0 +1,135 @@
+"""`flask --app app hubspot ...`: publish the six action definitions, or export them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+import store
+from actions import ACTIONS
+from actions.definition import definition, project_file
+from clients.hubspot import DefinitionsClient, HubSpotError
+from clients.transport import Unavailable
+
+hubspot_cli = AppGroup("hubspot", help="The HubSpot app: publish or export the action definitions.")
+
+
+@dataclass(frozen=True)
+class Published:
+    """What publishing did to one action."""
+
+    slug: str
+    status: str  # created | updated | unchanged
+    definition_id: str
+    revision_id: str = ""
+
+
+def desired_definitions(settings) -> dict[str, dict]:
+    """Every action's definition body, by slug."""
+    return {slug: definition(action, settings) for slug, action in ACTIONS.items()}
+
+
+def publish(client: DefinitionsClient, desired: dict[str, dict]) -> list[Published]:
+    """Create missing definitions and update changed ones, matched by actionUrl."""
+    existing: dict[str, dict] = {}
+    for found in sorted(client.list(), key=lambda d: _id_order(d.get("id"))):
+        existing.setdefault(found.get("actionUrl", ""), found)
+    done = []
+    for slug, body in desired.items():
+        current = existing.get(body["actionUrl"])
+        if current is None:
+            status, answer = "created", client.create(body)
+        elif covers(current, body):
+            status, answer = "unchanged", current
+        else:
+            status, answer = "updated", client.update(str(current["id"]), body)
+        definition_id = str(answer.get("id") or current["id"])  # type: ignore[index]
+        done.append(Published(slug, status, definition_id, str(answer.get("revisionId", ""))))
+    return done
+
+
+def covers(actual, desired) -> bool:
+    """True when HubSpot's copy already says everything the desired body says.
+
+    HubSpot adds fields of its own (id, revisionId, defaults) and may drop empty ones, so
+    this compares what we send, not the whole object; lists of plain values are unordered.
+    """
+    if _empty(desired):
+        return _empty(actual)
+    if isinstance(desired, dict):
+        return isinstance(actual, dict) and all(
+            covers(actual.get(k), v) for k, v in desired.items()
+        )
+    if isinstance(desired, list):
+        if not isinstance(actual, list) or len(actual) != len(desired):
+            return False
+        if all(not isinstance(v, dict | list) for v in desired):
+            return sorted(map(repr, actual)) == sorted(map(repr, desired))
+        return all(covers(a, d) for a, d in zip(actual, desired, strict=True))
+    return actual == desired
+
+
+def _empty(value) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _id_order(value) -> tuple:
+    text = str(value or "")
+    return (0, int(text), "") if text.isdigit() else (1, 0, text)
+
+
+@hubspot_cli.command("publish-actions")
+@click.option("--dry-run", is_flag=True, help="Print the six definitions as JSON; call nothing.")
+def publish_actions(dry_run: bool) -> None:
+    """Create or update the six workflow action definitions of HUBSPOT_APP_ID."""
+    runtime = current_app.extensions["hubqbo"]
+    settings = runtime.settings
+    desired = desired_definitions(settings)
+    if dry_run:
+        click.echo(json.dumps(desired, indent=2, ensure_ascii=False))
+        return
+    needed = {
+        "HUBSPOT_APP_ID": settings.hubspot_app_id,
+        "HUBSPOT_DEVELOPER_API_KEY": settings.hubspot_developer_api_key,
+    }
+    missing = [name for name, value in needed.items() if not value]
+    if missing:
+        raise click.ClickException(
+            f"{' and '.join(missing)} must be set to publish the actions "
+            "(the app's id and the developer account's API key, from developers.hubspot.com)"
+        )
+    if not settings.public_base_url.startswith("https://"):
+        click.echo(f"warning: PUBLIC_BASE_URL {settings.public_base_url} is not https; "
+                   "HubSpot accepts only https action URLs", err=True)  # fmt: skip
+    client = DefinitionsClient(settings.hubspot_api_base, settings.hubspot_app_id,
+                               settings.hubspot_developer_api_key,
+                               timeout=settings.http_timeout_seconds)  # fmt: skip
+    try:
+        results = publish(client, desired)
+    except (HubSpotError, Unavailable) as exc:
+        raise click.ClickException(f"publishing to HubSpot failed: {exc}") from None
+    finally:
+        client.transport.session.close()
+    for r in results:
+        store.record_action_definition(runtime.db, settings.hubspot_app_id, r.slug,
+                                       r.definition_id, r.revision_id,
+                                       changed=r.status != "unchanged")  # fmt: skip
+        click.echo(f"{r.status:<9} {r.slug:<22} id {r.definition_id}")
+
+
+@hubspot_cli.command("export-project")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_project(directory: Path) -> None:
+    """Write one <slug>-hsmeta.json per action for HubSpot's projects platform."""
+    settings = current_app.extensions["hubqbo"].settings
+    directory.mkdir(parents=True, exist_ok=True)
+    for slug, action in ACTIONS.items():
+        path = directory / f"{slug}-hsmeta.json"
+        text = json.dumps(project_file(action, settings), indent=2, ensure_ascii=False)
+        path.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {path}")

@@ -1,0 +1,265 @@
+"""Run one claimed execution: resolve the company, call the action, store the outcome."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import store
+from actions import ACTIONS
+from actions.base import Action, Outcome
+from clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
+from clients.quickbooks import QuickBooksAuthError, QuickBooksError, QuickBooksThrottled
+from clients.transport import Unavailable
+from executions import ledger
+from failures import ActionFailed, CompanyRefused, TransientFailure
+from observability import logs
+from schemas.records import RecordType, record_type
+from store import ApiCall, Database, Execution, QuickBooksConnection, TransactionLink
+
+log = logging.getLogger(__name__)
+
+# requestids derive from this namespace so a retried step replays at QuickBooks (SPEC §3).
+REQUEST_ID_NAMESPACE = uuid.UUID("5b0f2a57-1f1e-4d59-9a55-6f1b7f3c2d10")
+
+
+@dataclass
+class Record:
+    """The enrolled HubSpot record as the execution payload described it."""
+
+    type: RecordType
+    id: str
+    properties: dict[str, Any]
+
+
+@dataclass
+class CallLog:
+    """Outbound API calls made while running one execution."""
+
+    calls: list[dict] = field(default_factory=list)
+
+    context: Any = None
+
+    def __call__(self, **call: Any) -> None:
+        """Record one call (clients call this after every request)."""
+        self.calls.append(call)
+
+    def count(self, service: str) -> int:
+        """How many calls went to one service."""
+        return sum(1 for c in self.calls if c["service"] == service)
+
+
+class ActionContext:
+    """Everything a handler needs, and the ledger's per-step exactly-once bookkeeping."""
+
+    def __init__(self, runtime, execution: Execution, action: Action, inputs: dict,
+                 record: Record, connection: QuickBooksConnection, calls: CallLog):
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.db: Database = runtime.db
+        self.execution = execution
+        self.action = action
+        self.inputs = inputs
+        self.record = record
+        self.connection = connection
+        self.portal_id = execution.portal_id
+        self.calls = calls
+        self.hubspot = runtime.hubspot_client(execution.portal_id, calls)
+        self.quickbooks = runtime.quickbooks_client(connection, calls)
+        self.trace: dict[str, Any] = dict(execution.trace or {})
+
+    def request_id(self, step: str) -> str:
+        """The deterministic QuickBooks requestid of one step (36 chars)."""
+        ex = self.execution
+        name = f"{ex.portal_id}:{ex.callback_id}:{ex.generation}:{step}"
+        return str(uuid.uuid5(REQUEST_ID_NAMESPACE, name))
+
+    def step_done(self, step: str) -> dict | None:
+        """What an earlier attempt recorded for this step, if it finished."""
+        return (self.execution.progress or {}).get(step)
+
+    def record_step(self, step: str, data: dict) -> None:
+        """Commit a finished step at once, so a retry resumes after it."""
+        self.execution.progress = store.record_step(self.db, self.execution.id, step, data)
+
+    def note(self, key: str, value: Any) -> None:
+        """Keep a resolved value (customer, lines) for the execution detail page."""
+        self.trace[key] = value
+
+
+def resolve_company(db: Database, portal_id: int, requested: str | None) -> QuickBooksConnection:
+    """The portal's QuickBooks company for this execution (never another portal's)."""
+    if requested:
+        connection = store.get_connection(db, portal_id, str(requested).strip())
+        if connection is None:
+            raise CompanyRefused(
+                f"QuickBooks company {requested} is not connected to portal {portal_id}"
+            )
+        return connection
+    connections = store.connections_for(db, portal_id)
+    if not connections:
+        raise ActionFailed(
+            "QUICKBOOKS_NOT_CONNECTED", "No QuickBooks company is connected to this portal."
+        )
+    if len(connections) > 1:
+        raise ActionFailed(
+            "QUICKBOOKS_COMPANY_REQUIRED",
+            "Several QuickBooks companies are connected: choose one in the action's settings.",
+        )
+    return connections[0]
+
+
+def check_company(db: Database, portal_id: int, inputs: dict) -> None:
+    """Refuse (CompanyRefused) an execution naming another portal's company."""
+    requested = inputs.get("quickbooks_company")
+    if requested:
+        resolve_company(db, portal_id, requested)
+
+
+def run(runtime, execution: Execution) -> Outcome:
+    """Run a claimed execution to its final outcome and store it in the ledger.
+
+    Raises TransientFailure after releasing the row, so the delivery is retried.
+    """
+    db = runtime.db
+    action = ACTIONS[execution.action]
+    calls = CallLog()
+    logs.bind(portal_id=execution.portal_id, callback_id=execution.callback_id,
+              action=execution.action, realm_id=execution.realm_id or None, intuit_tid=None)
+    try:
+        try:
+            outcome, connection, ctx = _attempt(runtime, execution, action, calls)
+        except (QuickBooksThrottled, HubSpotRateLimited) as exc:
+            raise TransientFailure(str(exc), retry_after=exc.retry_after, status=429) from exc
+        except (Unavailable, QuickBooksAuthError) as exc:
+            # A 401 even after a refresh is Intuit's glitch, not the data's: retry later.
+            raise TransientFailure(str(exc), retry_after=30, status=503) from exc
+    except TransientFailure as transient:
+        _save_calls(db, execution, calls, calls.context)
+        ledger.release(db, execution, transient.message)
+        raise
+    except BaseException:
+        _save_calls(db, execution, calls, calls.context)
+        ledger.release(db, execution, "internal error")
+        raise
+    _save_calls(db, execution, calls, ctx)
+    if connection is not None:
+        store.update_execution(db, execution.id, realm_id=connection.realm_id)
+    ledger.finish(db, execution, outcome)
+    runtime.observe_outcome(execution, outcome)
+    return outcome
+
+
+def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
+    """Resolve and run; business faults become failed outcomes, transient ones propagate."""
+    db = runtime.db
+    connection = None
+    ctx = None
+    try:
+        inputs = action.load_inputs(execution.inputs)
+        record = Record(
+            type=record_type(execution.object_type),
+            id=execution.object_id,
+            properties=dict((execution.payload.get("object") or {}).get("properties") or {}),
+        )
+        connection = resolve_company(db, execution.portal_id, inputs.get("quickbooks_company"))
+        logs.bind(realm_id=connection.realm_id)
+        if connection.status == "reconnect_required":
+            raise ActionFailed(
+                "QUICKBOOKS_RECONNECT_REQUIRED",
+                f"QuickBooks company {connection.company_name or connection.realm_id} must be "
+                "reconnected.",
+            )
+        outcome = _existing(db, execution, action, inputs, connection)
+        if outcome is None:
+            ctx = ActionContext(runtime, execution, action, inputs, record, connection, calls)
+            calls.context = ctx
+            outcome = action.run(ctx)
+            # Link whatever QuickBooks now holds (even a failed total check), so a rerun with
+            # if_exists=skip returns it instead of booking it twice.
+            if outcome.qbo_id and outcome.result in {"created", "failed"}:
+                _link(db, execution, connection, outcome)
+    except ActionFailed as failure:
+        outcome = Outcome("failed", error_code=failure.code, error_message=failure.message)
+    except CompanyRefused as refused:
+        outcome = Outcome("failed", error_code="COMPANY_NOT_ALLOWED", error_message=str(refused))
+    except HubSpotNotFound as exc:
+        outcome = Outcome("failed", error_code="RECORD_NOT_FOUND", error_message=exc.message)
+    except QuickBooksError as exc:
+        if isinstance(exc, QuickBooksThrottled | QuickBooksAuthError):
+            raise
+        outcome = Outcome(
+            "failed",
+            error_code="QUICKBOOKS_VALIDATION",
+            error_message=f"QuickBooks error {exc.code}: {exc.message} {exc.detail}".strip(),
+        )
+    except HubSpotError as exc:
+        if isinstance(exc, HubSpotRateLimited):
+            raise
+        outcome = Outcome("failed", error_code="HUBSPOT_ERROR", error_message=str(exc))
+    return outcome, connection, ctx
+
+
+def _existing(db, execution, action, inputs, connection) -> Outcome | None:
+    """With if_exists=skip, the transaction this action already made for the record."""
+    if inputs.get("if_exists", "skip") != "skip":
+        return None
+    link = store.latest_link(
+        db, execution.portal_id, connection.realm_id, action.slug,
+        execution.object_type, execution.object_id,
+    )  # fmt: skip
+    if link is None or link.execution_id == execution.id:
+        return None
+    previous = store.execution_by_id(db, link.execution_id) if link.execution_id else None
+    outputs = (previous.outputs if previous else {}) or {}
+    return Outcome(
+        "existing",
+        qbo_type=link.qbo_type,
+        qbo_id=link.qbo_id,
+        qbo_doc_number=link.qbo_doc_number,
+        qbo_total=link.qbo_total,
+        qbo_customer_id=outputs.get("qbo_customer_id", ""),
+        qbo_url=outputs.get("qbo_url", ""),
+    )
+
+
+def _link(db, execution, connection, outcome: Outcome) -> None:
+    """Remember which transaction this execution created for the record."""
+    store.add_link(
+        db,
+        TransactionLink(
+            portal_id=execution.portal_id,
+            realm_id=connection.realm_id,
+            action=execution.action,
+            object_type=execution.object_type,
+            object_id=execution.object_id,
+            qbo_type=outcome.qbo_type,
+            qbo_id=outcome.qbo_id,
+            qbo_doc_number=outcome.qbo_doc_number,
+            qbo_total=outcome.qbo_total,
+            execution_id=execution.id,
+        ),
+    )
+
+
+def _save_calls(db, execution, calls: CallLog, ctx: ActionContext | None) -> None:
+    """Persist the call log and the resolution trace for the dashboard."""
+    store.add_api_calls(
+        db,
+        [
+            ApiCall(
+                execution_id=execution.id,
+                service=c["service"],
+                method=c["method"],
+                path=c["path"][:500],
+                status=c.get("status", 0),
+                duration_ms=int(c.get("duration_ms", 0)),
+                intuit_tid=c.get("intuit_tid", "") or "",
+            )
+            for c in calls.calls
+        ],
+    )
+    if ctx is not None and ctx.trace:
+        store.update_execution(db, execution.id, trace=ctx.trace)

@@ -1,1 +1,0 @@
-"""QuickBooks Online workflow actions for HubSpot."""

@@ -1,0 +1,219 @@
+"""RQ jobs: run queued executions, a chunk of one portal at a time, and complete their callbacks.
+
+A job takes its own ledger row, then also takes the portal's other rows nobody has started
+(up to `queue_batch_size`), so an action's optional ``prefetch(runtime, executions)`` can read
+HubSpot and QuickBooks in batch calls for all of them, and their callbacks complete in one call.
+The jobs of the rows it took find them running or finished and return at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import current_app, has_app_context
+
+import store
+from actions import ACTIONS
+from actions.base import Outcome
+from executions import budgets as ratelimit
+from executions import executor, ledger
+from failures import TransientFailure
+from jobs.callbacks import DELIVERY_KEY, QUEUED
+from store import Execution
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 30  # QuickBooks batches hold 30 items
+# An execution failing with an unexpected error is retried with backoff, then failed for good.
+MAX_ATTEMPTS = 8
+ERROR_BACKOFF_SECONDS = 30.0
+ERROR_BACKOFF_CAP = 3600.0
+
+_app = None
+
+
+def current_runtime():
+    """The app's runtime: the running app's, or one built for this process (a bare `rq worker`)."""
+    global _app
+    if has_app_context():
+        return current_app.extensions["hubqbo"]
+    if _app is None:
+        from app import create_app
+
+        _app = create_app()
+    return _app.extensions["hubqbo"]
+
+
+class ApiClock(threading.local):
+    """Per-thread total of time spent inside API calls (a runtime call observer)."""
+
+    seconds = 0.0
+
+    def __call__(self, **call) -> None:
+        """Add one call's duration."""
+        self.seconds += call.get("duration_ms", 0) / 1000
+
+
+API_CLOCK = ApiClock()
+
+
+class Stopwatch:
+    """How long one execution took, and how much of that was the server's own work."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.api = API_CLOCK.seconds
+        self.waited = ratelimit.waited()
+
+    def read(self) -> dict[str, float]:
+        """Total, API-call and budget-wait milliseconds, and what remains: the server's own."""
+        total = time.perf_counter() - self.started
+        api = API_CLOCK.seconds - self.api
+        waited = ratelimit.waited() - self.waited
+        own = max(0.0, total - api - waited)
+        return {"total_ms": round(total * 1000, 2), "api_ms": round(api * 1000, 2),
+                "wait_ms": round(waited * 1000, 2), "own_ms": round(own * 1000, 2)}  # fmt: skip
+
+
+def run_execution(execution_id: int) -> dict:
+    """The RQ job: run one queued execution (and the portal's others waiting behind it)."""
+    runtime = current_runtime()
+    timings = ChunkRun(runtime).run(int(execution_id))
+    _remember(timings)
+    return {"ran": sorted(timings)}
+
+
+def _remember(timings: dict[int, dict]) -> None:
+    """Keep per-execution timings on the RQ job (dashboards and the benchmark read them)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None and timings:
+        job.meta["timings"] = {str(k): v for k, v in timings.items()}
+        job.save_meta()
+
+
+class LeaseKeeper:
+    """Keeps the leases of the rows a job holds alive while its process lives."""
+
+    def __init__(self, db, ids: list[int], lease_seconds: float):
+        self.db = db
+        self.ids = list(ids)
+        self.lease_seconds = lease_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="hubqbo-lease", daemon=True)
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(max(0.2, self.lease_seconds / 3)):
+            try:
+                store.extend_leases(self.db, self.ids, self.lease_seconds)
+            except Exception:  # a database blip: the next beat tries again
+                log.exception("could not extend execution leases")
+
+
+class ChunkRun:
+    """One job's work: take the row (and its portal's unstarted ones), run them, complete them."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self.db = runtime.db
+        self.queue = runtime.queue
+        self.settings = runtime.settings
+
+    def run(self, execution_id: int) -> dict[int, dict]:
+        """Run the chunk; returns each execution's timings."""
+        lease = self.settings.execution_lease_seconds
+        row = store.execution_by_id(self.db, execution_id)
+        if row is None:
+            return {}
+        if row.finished:  # a repeat job, or the last one died before completing the callback
+            self.queue.completions.add(row)
+            self.queue.completions.flush(row.portal_id)
+            return {}
+        if self.queue.deferred(execution_id):
+            return {}  # a stale job of a row now waiting out a retry delay: its turn comes
+        if not ledger.take_over(self.db, row, lease):
+            return {}  # another worker holds it (or just finished it)
+        ids = [execution_id, *self._take_more(row.portal_id, lease)]
+        timings: dict[int, dict] = {}
+        done: set[int] = set()
+        try:
+            with LeaseKeeper(self.db, ids, lease):
+                rows = store.executions_by_ids(self.db, ids)
+                self._prefetch(rows)
+                for row in rows:
+                    timings[row.id] = self._run_one(row)
+                    done.add(row.id)
+        finally:
+            self._give_back([i for i in ids if i not in done])
+            self.queue.completions.flush(row.portal_id)
+        return timings
+
+    def _take_more(self, portal_id: int, lease: float) -> list[int]:
+        """Take over the portal's rows no worker has started, up to the batch size."""
+        size = int(self.settings.extra.get("queue_batch_size", DEFAULT_BATCH_SIZE))
+        if size <= 1:
+            return []
+        candidates = store.never_started_ids(self.db, portal_id, size - 1)
+        return [i for i in candidates if store.take_over_execution(self.db, i, lease)]
+
+    def _prefetch(self, rows: list[Execution]) -> None:
+        """Let each action read what its executions need in batch calls (optional hook)."""
+        by_action: dict[str, list[Execution]] = {}
+        for row in rows:
+            by_action.setdefault(row.action, []).append(row)
+        for slug, group in by_action.items():
+            prefetch = getattr(ACTIONS.get(slug), "prefetch", None)
+            if prefetch is None or len(group) < 2:
+                continue
+            try:
+                with ratelimit.patience(ratelimit.worker_wait(self.settings)):
+                    prefetch(self.runtime, group)
+            except Exception:  # a warm-up only: each execution still reads what it misses
+                log.exception("prefetch for %s failed; running without it", slug)
+
+    def _run_one(self, row: Execution) -> dict:
+        """Run one execution to its outcome, a deferral, or (after repeated errors) a failure."""
+        watch = Stopwatch()
+        completions = self.queue.completions
+        try:
+            with ratelimit.patience(ratelimit.worker_wait(self.settings)):
+                executor.run(self.runtime, row)
+            if (row.trace or {}).get(DELIVERY_KEY) == QUEUED:
+                completions.add_finished(row.portal_id, row.id)
+        except TransientFailure as transient:
+            # The executor released the row; run it again when the budget or service allows.
+            self.queue.defer(row.id, transient.retry_after)
+        except Exception:
+            log.exception("execution %s failed unexpectedly (attempt %s)", row.id, row.attempts)
+            if row.attempts >= MAX_ATTEMPTS:
+                ledger.finish(self.db, row, Outcome(
+                    "failed", error_code="INTERNAL_ERROR",
+                    error_message="The server failed to run this execution; see its logs.",
+                ))  # fmt: skip
+                completions.add(store.execution_by_id(self.db, row.id))
+            else:
+                delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
+                self.queue.defer(row.id, delay)
+        # Completions finishing within the window share one call (see jobs/callbacks.py).
+        window = float(self.settings.extra.get("callback_window_seconds", 1.0))
+        completions.flush(row.portal_id, min_age=window)
+        return watch.read()
+
+    def _give_back(self, ids: list[int]) -> None:
+        """Release rows this job took but did not run (it is stopping), and queue them again."""
+        for execution_id in ids:
+            row = store.execution_by_id(self.db, execution_id)
+            if row is not None and row.status == "running":
+                ledger.release(self.db, row, "worker stopped before running it")
+                self.queue.enqueue(execution_id)

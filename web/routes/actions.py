@@ -1,0 +1,47 @@
+"""POST /hubspot/actions/<slug>: HubSpot's workflow action executions."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from actions import ACTIONS
+from executions import deliveries
+from executions.executor import check_company
+from failures import CompanyRefused
+from observability import logs
+from schemas.execution import ExecutionRequestSchema
+from schemas.records import record_type
+from web.routes import BadRequest, json_object, load, runtime
+from web.signatures import hubspot_signed
+
+bp = Blueprint("actions", __name__)
+_payload_schema = ExecutionRequestSchema()
+
+
+@bp.post("/hubspot/actions/<slug>")
+@hubspot_signed
+def execute(slug: str):
+    """Run (or queue) one execution of an action and answer its output fields."""
+    action = ACTIONS.get(slug)
+    if action is None:
+        raise BadRequest(f"unknown action {slug!r}; expected one of {', '.join(ACTIONS)}", 404)
+    payload = json_object()
+    data = load(_payload_schema, payload)
+    logs.bind(portal_id=data["origin"]["portalId"], callback_id=data["callbackId"], action=slug)
+    kind = record_type(data["object"]["objectType"])
+    if not action.accepts(kind):
+        accepted = ", ".join(rt.name for rt in action.record_types)
+        raise BadRequest(f"{slug} runs on {accepted} records, not {kind.name}")
+    inputs = load(action.input_schema, _present(data["inputFields"]), prefix="inputFields")
+    rt = runtime()
+    try:
+        check_company(rt.db, data["origin"]["portalId"], inputs)
+    except CompanyRefused as refused:
+        raise BadRequest(str(refused), 403) from None
+    body, status, headers = deliveries.handle(rt, action, data, payload)
+    return body, status, headers
+
+
+def _present(fields: dict) -> dict:
+    """Blank inputs mean 'use the default'."""
+    return {k: v for k, v in fields.items() if v is not None and v != ""}
