@@ -61,5 +61,5 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     dashboard.register(app)
     cli.register(app)
     if settings.sandbox and not settings.testing:
-        sandbox.attach(app, runtime)
+        sandbox.init_app(app)
     return app

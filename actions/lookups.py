@@ -11,6 +11,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+# Ten minutes: customers, items and accounts change rarely, a stale reference is caught anyway
+# (QuickBooks answers 610/2500 and the company's cache is dropped), and a person who renames an
+# item in QuickBooks sees it used within minutes without any action.
 TTL_SECONDS = 600.0
 _lock = threading.Lock()
 _companies: dict[tuple[str, str], CompanyLookups] = {}

@@ -41,6 +41,8 @@ from schemas.records import DEAL, PAYMENT, QUOTE, RECORD_PROPERTIES, RecordType,
 
 log = logging.getLogger(__name__)
 
+# Two minutes: long enough for a queued chunk's executions to be worked off, short enough that
+# an execution run later (a retry, a replay) reads the record afresh rather than an old copy.
 TTL_SECONDS = 120.0
 # A v4 association page holds 500 ids; a record with that many may have more: read it singly.
 ASSOCIATION_PAGE = 500

@@ -1,10 +1,11 @@
-"""Who is signed in: the session's portals, sandbox auto sign-in, CSRF and response headers."""
+"""The dashboard's guard: who is signed in (through accounts.signin), CSRF, response headers."""
 
 from __future__ import annotations
 
 from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
+import accounts
 import store
 from web.csrf import check_csrf
 from web.dashboard import bp
@@ -15,20 +16,8 @@ PUBLIC_ENDPOINTS = {"dashboard.signin", "dashboard.static", "dashboard.logout"}
 
 
 def session_portal_ids() -> tuple[int, ...]:
-    """The portals this browser signed in to (the OAuth install callback sets them)."""
-    ids = session.get("portal_ids") or []
-    return tuple(int(i) for i in ids if str(i).isdigit())
-
-
-def sign_in(portal_ids: list[int], current: int | None = None) -> None:
-    """Put portals in the session (sandbox sign-in; the install callback does the same)."""
-    session["portal_ids"] = [int(i) for i in portal_ids]
-    session["portal_id"] = int(current if current is not None else portal_ids[0])
-
-
-def sign_out() -> None:
-    """Forget everything this browser was signed in to."""
-    session.clear()
+    """The portals this browser signed in to (accounts.signin owns the session's portals)."""
+    return tuple(accounts.signed_in_portals(session))
 
 
 @bp.before_request
@@ -39,16 +28,14 @@ def _guard():
         check_csrf()
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
+    if not session_portal_ids() and g.sandbox:
+        # The sandbox has no HubSpot to sign in through: every demo portal is the visitor's.
+        accounts.sign_in(session, *store.portal_ids(runtime().db))
     ids = session_portal_ids()
-    if not ids and g.sandbox:
-        ids = tuple(store.portal_ids(runtime().db))
-        if ids:
-            sign_in(list(ids))
     if not ids:
         return redirect(url_for("dashboard.signin"))
-    current = session.get("portal_id")
     g.portal_ids = ids
-    g.portal_id = int(current) if current in ids else ids[0]
+    g.portal_id = accounts.signed_in_portal(session) or ids[0]
     return None
 
 

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+import accounts
 import store
 from actions import ACTIONS
 from failures import CATALOGUE
@@ -37,7 +38,7 @@ def signin():
 @bp.post("/logout")
 def logout():
     """Sign out of every portal."""
-    auth.sign_out()
+    accounts.sign_out(session)
     return redirect(url_for("dashboard.signin"))
 
 
@@ -45,9 +46,8 @@ def logout():
 def switch_portal():
     """Show another of the signed-in portals."""
     wanted = request.form.get("portal_id", "")
-    if not wanted.isdigit() or int(wanted) not in g.portal_ids:
+    if not wanted.isdigit() or not accounts.switch_to(session, int(wanted)):
         abort(404)
-    session["portal_id"] = int(wanted)
     return redirect(url_for("dashboard.overview"))
 
 
