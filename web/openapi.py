@@ -1,12 +1,19 @@
-"""The server's OpenAPI 3 document, built with apispec from the marshmallow schemas."""
+"""The server's OpenAPI 3 document, generated from the app's routes and marshmallow schemas.
+
+Every view says what it answers in its docstring: the first line is the operation's summary,
+the YAML after ``---`` its operation (apispec's Flask plugin reads it). This module only adds
+what the routes share: the schemas from ``schemas/``, the security schemes, the common
+responses the docstrings name (``Unsigned``, ``SignInFirst``...) and the path parameters.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from importlib import metadata
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec_webframeworks.flask import FlaskPlugin
+from flask import Flask
 
 from actions import ACTIONS, options
 from actions.base import CHOICE, DATE, FLAG
@@ -14,20 +21,22 @@ from schemas.execution import ErrorSchema, ExecutionRequestSchema, ExecutionResp
 from schemas.options import OptionsRequestSchema, OptionsResponseSchema
 
 OBJECT_TYPES = ["DEAL", "QUOTE", "COMMERCE_PAYMENT", "0-3", "0-14", "0-101"]
+# Static files are files, not operations.
+UNDOCUMENTED = {"static", "dashboard.static"}
 
-# HubSpot signs with v3 (signature + timestamp headers, both required) or v2.
-SIGNED = [{"HubSpotSignatureV3": [], "HubSpotTimestamp": []}, {"HubSpotSignatureV2": []}]
 
-_ERRORS = {
-    400: "The body is not JSON, misses a field or has a wrong value; the error names it.",
-    401: "The HubSpot signature is missing, wrong or older than 5 minutes.",
-    403: "The request names a QuickBooks company that is not this portal's.",
-    404: "No such action or field.",
-    413: "The body is larger than 1 MiB.",
-    429: "A rate budget is spent or this callback is still running: retry after Retry-After.",
-    503: "A service (database, QuickBooks, HubSpot) is unavailable: retry after Retry-After.",
-}
-_RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "string"}}}
+class RoutePlugin(FlaskPlugin):
+    """The Flask plugin, plus each view's first docstring line as its operations' summary."""
+
+    def path_helper(self, path=None, operations=None, parameters=None, *, view=None, app=None,
+                    **kwargs):  # fmt: skip
+        """The OpenAPI path of the view's rule; its docstring's operations added."""
+        found = super().path_helper(path, operations, parameters, view=view, app=app, **kwargs)
+        summary = (view.__doc__ or "").strip().splitlines()[0] if view.__doc__ else ""
+        for operation in operations.values():
+            if summary:
+                operation.setdefault("summary", summary)
+        return found
 
 
 def _version() -> str:
@@ -37,38 +46,49 @@ def _version() -> str:
         return "0"
 
 
-def _json(schema, description: str, headers: dict | None = None) -> dict:
-    answer = {"description": description, "content": {"application/json": {"schema": schema}}}
-    if headers:
-        answer["headers"] = headers
-    return answer
+def path_parameter(name: str, converter: str) -> dict:
+    """A path parameter: the action slugs and option fields are closed lists."""
+    schema: dict = {"type": "string"}
+    if name == "slug":
+        schema = {"type": "string", "enum": list(ACTIONS)}
+    elif name == "field":
+        schema = {"type": "string", "enum": sorted(options.FIELDS)}
+    elif converter == "IntegerConverter":
+        schema = {"type": "integer", "minimum": 0}
+    return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
-def _errors(*codes: int, **descriptions: str) -> dict:
-    """Error responses sharing the {"error": ...} body."""
-    out = {}
-    for code in codes:
-        text = descriptions.get(f"e{code}", _ERRORS.get(code, "Refused."))
-        out[str(code)] = _json("Error", text, _RETRY_AFTER if code in (429, 503) else None)
-    return out
+def build(app: Flask, public_base_url: str) -> dict:
+    """The OpenAPI document describing every route of this app."""
+    spec = APISpec(
+        title="QuickBooks workflow actions for HubSpot",
+        version=_version(),
+        openapi_version="3.0.3",
+        plugins=[RoutePlugin(), MarshmallowPlugin()],
+        servers=[{"url": public_base_url}],
+        info={"description": "HubSpot calls the signed endpoints; people use the dashboard "
+                             "and OAuth pages; operators scrape /metrics."},
+    )  # fmt: skip
+    _components(spec)
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in UNDOCUMENTED:
+            continue
+        parameters = [
+            path_parameter(name, type(converter).__name__)
+            for name, converter in rule._converters.items()
+        ]
+        spec.path(view=app.view_functions[rule.endpoint], app=app, parameters=parameters)
+    document = spec.to_dict()
+    _refine(document)
+    return document
 
 
-def _html(description: str) -> dict:
-    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
-
-
-def _page_or_json(description: str) -> dict:
-    """Dashboard refusals are pages; the same status from the app (no such URL) is JSON."""
-    return {"description": description, "content": {
-        "text/html": {"schema": {"type": "string"}},
-        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}  # fmt: skip
-
-
-def _redirect(description: str) -> dict:
-    return {
-        "description": description,
-        "headers": {"Location": {"description": "Where to go next.", "schema": {"type": "string"}}},
-    }
+def cached(app: Flask, public_base_url: str) -> dict:
+    """The document, built once per app and base URL (the routes never change after start)."""
+    documents = app.extensions.setdefault("hubqbo.openapi", {})
+    if public_base_url not in documents:
+        documents[public_base_url] = build(app, public_base_url)
+    return documents[public_base_url]
 
 
 def input_field_schema(kind: str, max_length: int | None, choices: tuple) -> dict:
@@ -97,31 +117,68 @@ def input_fields() -> dict:
     return {"type": "object", "properties": properties, "additionalProperties": True}
 
 
-def build(public_base_url: str) -> dict:
-    """The OpenAPI document describing every endpoint."""
-    spec = APISpec(
-        title="QuickBooks workflow actions for HubSpot",
-        version=_version(),
-        openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
-        servers=[{"url": public_base_url}],
-        info={"description": "HubSpot calls the signed endpoints; people use the dashboard "
-                             "and OAuth pages; operators scrape /metrics."},
-    )  # fmt: skip
-    _components(spec)
-    _hubspot_paths(spec)
-    _oauth_paths(spec)
-    _dashboard_paths(spec)
-    _meta_paths(spec)
-    document = spec.to_dict()
-    _refine(document)
-    return document
+def _json(schema, description: str, headers: dict | None = None) -> dict:
+    answer = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        answer["headers"] = headers
+    return answer
 
 
-@lru_cache(maxsize=8)
-def cached(public_base_url: str) -> dict:
-    """The document, built once per base URL."""
-    return build(public_base_url)
+def _page_or_json(description: str) -> dict:
+    """Dashboard refusals are pages; the same status from the app (no such URL) is JSON."""
+    return {"description": description, "content": {
+        "text/html": {"schema": {"type": "string"}},
+        "application/json": {"schema": "Error"}}}  # fmt: skip
+
+
+# The answers several routes share; docstrings name them (e.g. ``"401": Unsigned``).
+_RETRY = {"Retry-After": "RetryAfter"}
+SHARED_RESPONSES = {
+    "BadPayload": _json(
+        "Error", "The body is not JSON, misses a field or has a wrong value; the error names it."
+    ),
+    "Unsigned": _json("Error", "The HubSpot signature is missing, wrong or older than 5 minutes."),
+    "ForeignCompany": _json(
+        "Error", "The request names a QuickBooks company that is not this portal's."
+    ),
+    "UnknownName": _json("Error", "No such action or field."),
+    "TooLarge": _json("Error", "The body is larger than 1 MiB."),
+    "Throttled": _json(
+        "Error",
+        "A rate budget is spent or this callback is still running: retry after Retry-After.",
+        _RETRY,
+    ),
+    "Unavailable": _json(
+        "Error",
+        "A service (database, QuickBooks, HubSpot) is unavailable: retry after Retry-After.",
+        _RETRY,
+    ),
+    "Page": {"description": "The page.",
+             "content": {"text/html": {"schema": {"type": "string"}}}},  # fmt: skip
+    "SignInFirst": {"description": "Not signed in: to the sign-in page.",
+                    "headers": {"Location": "Location"}},  # fmt: skip
+    "FormRefused": _page_or_json("The form's CSRF token is missing or wrong."),
+    "NoSuchExecution": _page_or_json("No such execution in the signed-in portals."),
+    "BadQuery": _page_or_json("A query value the server cannot take (a NUL character)."),
+}
+
+
+# The query parameters several routes share; docstrings list them by name.
+QUERY_PARAMETERS = {
+    "code": "The authorization code.",
+    "state": "The anti-CSRF state.",
+    "error": "Set when the user declined.",
+    "realmId": "The QuickBooks company id.",
+    "action": "An action slug.",
+    "outcome": "created, existing, skipped, failed or in_progress.",
+    "error_code": "An error code.",
+    "record": "A HubSpot record id.",
+    "from": "First day (YYYY-MM-DD).",
+    "to": "Last day (YYYY-MM-DD).",
+    "q": "Search text.",
+    "page": "Page number.",
+}
+_QUERY_SCHEMAS = {"page": {"type": "integer", "minimum": 1}}
 
 
 def _components(spec: APISpec) -> None:
@@ -131,6 +188,17 @@ def _components(spec: APISpec) -> None:
     spec.components.schema("OptionsRequest", schema=OptionsRequestSchema)
     spec.components.schema("OptionsResponse", schema=OptionsResponseSchema)
     spec.components.schema("InputFields", input_fields())
+    spec.components.header("Location", {"description": "Where to go next.",
+                                        "schema": {"type": "string"}})  # fmt: skip
+    spec.components.header("RetryAfter", {"description": "Seconds to wait.",
+                                          "schema": {"type": "string"}})  # fmt: skip
+    for name, response in SHARED_RESPONSES.items():
+        spec.components.response(name, response)
+    for name, description in QUERY_PARAMETERS.items():
+        spec.components.parameter(name, "query", {
+            "required": False, "description": description,
+            "schema": _QUERY_SCHEMAS.get(name, {"type": "string"}),
+        })  # fmt: skip
     header = {"type": "apiKey", "in": "header"}
     spec.components.security_scheme("HubSpotSignatureV3", {
         **header, "name": "X-HubSpot-Signature-v3",
@@ -149,197 +217,6 @@ def _components(spec: APISpec) -> None:
         **header, "name": "X-HubSpot-Signature",
         "description": "hex SHA-256 of client secret + method + URL + body (version v2).",
     })  # fmt: skip
-
-
-def _hubspot_paths(spec: APISpec) -> None:
-    slug = {"name": "slug", "in": "path", "required": True,
-            "schema": {"type": "string", "enum": list(ACTIONS)}}  # fmt: skip
-    spec.path(
-        path="/hubspot/actions/{slug}",
-        parameters=[slug],
-        operations={"post": {
-            "operationId": "executeAction",
-            "summary": "Run one workflow action execution (HubSpot calls this).",
-            "tags": ["HubSpot"],
-            "security": SIGNED,
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": "ExecutionRequest"}}},
-            "responses": {
-                "200": _json("ExecutionResponse", "The output fields (or BLOCK in queue mode)."),
-                **_errors(400, 401, 403, 404, 413, 429, 503),
-            },
-        }},
-    )  # fmt: skip
-    field = {"name": "field", "in": "path", "required": True,
-             "schema": {"type": "string", "enum": sorted(options.FIELDS)}}  # fmt: skip
-    spec.path(
-        path="/hubspot/options/{field}",
-        parameters=[field],
-        operations={"post": {
-            "operationId": "fetchOptions",
-            "summary": "A page of dropdown options for an input field (HubSpot calls this).",
-            "tags": ["HubSpot"],
-            "security": SIGNED,
-            "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": "OptionsRequest"}}},
-            "responses": {
-                "200": _json("OptionsResponse", "Options, the next page cursor, searchable."),
-                **_errors(400, 401, 403, 404, 413, 429, 503),
-            },
-        }},
-    )  # fmt: skip
-
-
-def _oauth_paths(spec: APISpec) -> None:
-    def query(name: str, description: str) -> dict:
-        return {"name": name, "in": "query", "required": False, "description": description,
-                "schema": {"type": "string"}}  # fmt: skip
-
-    code, state = query("code", "The authorization code."), query("state", "The anti-CSRF state.")
-    error = query("error", "Set when the user declined.")
-    refused = "Missing, reused or foreign state, a declined consent or a refused code."
-    spec.path(path="/oauth/hubspot/install", operations={"get": {
-        "operationId": "installHubSpot", "tags": ["OAuth"], "security": [],
-        "summary": "Start the HubSpot app install (redirects to HubSpot's consent page).",
-        "responses": {"302": _redirect("To HubSpot's authorize URL with a fresh state."),
-                      **_errors(503, e503="The HubSpot app is not configured.")},
-    }})  # fmt: skip
-    spec.path(path="/oauth/hubspot/callback", operations={"get": {
-        "operationId": "hubspotCallback", "tags": ["OAuth"], "security": [],
-        "parameters": [code, state, error],
-        "summary": "HubSpot's redirect back: exchanges the code and signs the portal in.",
-        "responses": {"302": _redirect("To the dashboard."),
-                      **_errors(400, 502, e400=refused, e502="HubSpot could not be reached.")},
-    }})  # fmt: skip
-    spec.path(path="/oauth/quickbooks/connect", operations={"get": {
-        "operationId": "connectQuickBooks", "tags": ["OAuth"], "security": [],
-        "summary": "Start connecting a QuickBooks company to the signed-in portal.",
-        "responses": {"302": _redirect("To Intuit's consent page, or to the HubSpot sign-in."),
-                      **_errors(401, 503, e401="Not signed in (and no HubSpot app to sign in).",
-                                e503="The QuickBooks app is not configured.")},
-    }})  # fmt: skip
-    spec.path(path="/oauth/quickbooks/callback", operations={"get": {
-        "operationId": "quickbooksCallback", "tags": ["OAuth"], "security": [],
-        "parameters": [code, state, error, query("realmId", "The QuickBooks company id.")],
-        "summary": "Intuit's redirect back: stores the company's tokens for the portal.",
-        "responses": {"302": _redirect("To the dashboard's Connections page."),
-                      **_errors(400, 403, 502, e400=refused,
-                                e403="The browser is no longer signed in to that portal.",
-                                e502="QuickBooks could not be reached.")},
-    }})  # fmt: skip
-    realm = {"name": "realm_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    spec.path(path="/quickbooks/{realm_id}/disconnect", parameters=[realm], operations={"post": {
-        "operationId": "disconnectQuickBooks", "tags": ["OAuth"],
-        "security": [{"DashboardSession": []}],
-        "summary": "Revoke and forget one of the signed-in portal's companies (dashboard form "
-                   "with its CSRF token).",
-        "responses": {"302": _redirect("To the Connections page."),
-                      **_errors(400, 401, 404, 413, 502,
-                                e400="The form's CSRF token is missing or wrong.",
-                                e401="Not signed in.",
-                                e404="The signed-in portal has no such company.",
-                                e502="Intuit could not be reached; still connected.")},
-    }})  # fmt: skip
-    spec.path(path="/oauth/quickbooks/disconnected", operations={"get": {
-        "operationId": "quickbooksDisconnected", "tags": ["OAuth"], "security": [],
-        "parameters": [query("realmId", "The company disconnected from QuickBooks' side.")],
-        "summary": "Intuit's disconnect URL: the page people land on after disconnecting.",
-        "responses": {"200": _html("What happened to the signed-in portals' connections."),
-                      **_errors(400, e400="The URL holds a NUL character.")},
-    }})  # fmt: skip
-
-
-def _dashboard_paths(spec: APISpec) -> None:
-    """The dashboard's pages (HTML; signed in through the session cookie; forms carry CSRF)."""
-    session = [{"DashboardSession": []}]
-    signin = _redirect("Not signed in: to the sign-in page.")
-    refused = _page_or_json("The form's CSRF token is missing or wrong.")
-    missing = _page_or_json("No such execution in the signed-in portals.")
-    bad_query = _page_or_json("A query value the server cannot take (a NUL character).")
-
-    def page(path: str, op_id: str, summary: str, *, method: str = "get", params=(),
-             responses: dict | None = None, public: bool = False) -> None:
-        answers = responses or {"200": _html("The page."), "302": signin}
-        spec.path(path=path, operations={method: {
-            "operationId": op_id, "tags": ["Dashboard"], "summary": summary,
-            "security": [] if public else session, "parameters": list(params),
-            "responses": answers,
-        }})  # fmt: skip
-
-    def query(name: str, description: str, schema: dict | None = None) -> dict:
-        return {"name": name, "in": "query", "required": False, "description": description,
-                "schema": schema or {"type": "string"}}  # fmt: skip
-
-    filters = [
-        query("action", "An action slug."),
-        query("outcome", "created, existing, skipped, failed or in_progress."),
-        query("error_code", "An error code."),
-        query("record", "A HubSpot record id."),
-        query("from", "First day (YYYY-MM-DD)."),
-        query("to", "Last day (YYYY-MM-DD)."),
-        query("q", "Search text."),
-        query("page", "Page number.", {"type": "integer", "minimum": 1}),
-    ]
-    execution_id = {"name": "execution_id", "in": "path", "required": True,
-                    "schema": {"type": "integer", "minimum": 0}}  # fmt: skip
-    page("/signin", "signin", "The sign-in page.", public=True,
-         responses={"200": _html("Sign in through HubSpot.")})
-    page("/logout", "logout", "Sign out.", method="post", public=True,
-         responses={"302": _redirect("To the sign-in page."), "400": refused})
-    page("/portal", "switchPortal", "Show another signed-in portal.", method="post",
-         params=[], responses={"302": _redirect("To the overview, or to sign in."),
-                               "400": refused, "404": _page_or_json("Not a signed-in portal.")})
-    page("/", "overview", "Executions per day, failures to look at, connection health.")
-    page("/executions", "executions", "The execution history.", params=filters,
-         responses={"200": _html("The page."), "302": signin, "400": bad_query})
-    page("/executions.csv", "executionsCsv", "The filtered history as CSV.", params=filters,
-         responses={"200": {"description": "CSV rows.",
-                            "content": {"text/csv": {"schema": {"type": "string"}}}},
-                    "302": signin, "400": bad_query})  # fmt: skip
-    spec.path(path="/executions/{execution_id}", parameters=[execution_id], operations={"get": {
-        "operationId": "executionDetail", "tags": ["Dashboard"], "security": session,
-        "summary": "One execution: inputs, resolution, API calls, outputs, the fix.",
-        "responses": {"200": _html("The page."), "302": signin, "404": missing},
-    }})  # fmt: skip
-    spec.path(path="/executions/{execution_id}/run-again", parameters=[execution_id],
-              operations={"post": {
-        "operationId": "runAgain", "tags": ["Dashboard"], "security": session,
-        "summary": "Run a failed execution again with its stored inputs.",
-        "responses": {"302": _redirect("To the execution, or to sign in."), "400": refused,
-                      "404": missing},
-    }})  # fmt: skip
-    page("/connections", "connections", "The portal, its QuickBooks companies, the actions.")
-
-
-def _meta_paths(spec: APISpec) -> None:
-    status = {"type": "object", "required": ["status"],
-              "properties": {"status": {"type": "string"}}}  # fmt: skip
-    ready = {"type": "object", "required": ["status", "checks"], "properties": {
-        "status": {"type": "string", "enum": ["ok", "unavailable"]},
-        "checks": {"type": "object", "additionalProperties": {"type": "string"}}}}  # fmt: skip
-    spec.path(path="/healthz", operations={"get": {
-        "operationId": "healthz", "tags": ["Operations"], "security": [],
-        "summary": "Liveness: the process answers.",
-        "responses": {"200": _json(status, "Alive.")},
-    }})  # fmt: skip
-    spec.path(path="/readyz", operations={"get": {
-        "operationId": "readyz", "tags": ["Operations"], "security": [],
-        "summary": "Readiness: the database (and Redis in queue mode) answer.",
-        "responses": {"200": _json(ready, "Ready."),
-                      "503": _json(ready, "Not ready: the failing check says which.")},
-    }})  # fmt: skip
-    spec.path(path="/metrics", operations={"get": {
-        "operationId": "metrics", "tags": ["Operations"], "security": [],
-        "summary": "Prometheus metrics (text format; OpenMetrics when asked).",
-        "responses": {"200": {"description": "Metrics.", "content": {
-            "text/plain": {"schema": {"type": "string"}},
-            "application/openmetrics-text": {"schema": {"type": "string"}}}}},
-    }})  # fmt: skip
-    spec.path(path="/openapi.json", operations={"get": {
-        "operationId": "openapi", "tags": ["Operations"], "security": [],
-        "summary": "This document.",
-        "responses": {"200": _json({"type": "object"}, "The OpenAPI 3 document.")},
-    }})  # fmt: skip
 
 
 def _refine(document: dict) -> None:

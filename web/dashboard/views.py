@@ -31,20 +31,60 @@ CHART_DAYS = 30
 
 @bp.get("/signin")
 def signin():
-    """The sign-in page: install (or reopen) the app from HubSpot."""
+    """The sign-in page: install (or reopen) the app from HubSpot.
+
+    ---
+    get:
+        operationId: signin
+        tags: [Dashboard]
+        security: []
+        responses:
+          "200":
+            description: Sign in through HubSpot.
+            content: {text/html: {schema: {type: string}}}
+    """
     return render_template("dashboard/signin.html", signed_in=bool(auth.session_portal_ids()))
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out of every portal."""
+    """Sign out of every portal.
+
+    ---
+    post:
+        operationId: logout
+        tags: [Dashboard]
+        security: []
+        responses:
+          "302":
+            description: "To the sign-in page."
+            headers: {Location: Location}
+          "400": FormRefused
+    """
     accounts.sign_out(session)
     return redirect(url_for("dashboard.signin"))
 
 
 @bp.post("/portal")
 def switch_portal():
-    """Show another of the signed-in portals."""
+    """Show another of the signed-in portals.
+
+    ---
+    post:
+        operationId: switchPortal
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "302":
+            description: "To the overview, or to sign in."
+            headers: {Location: Location}
+          "400": FormRefused
+          "404":
+            description: Not a signed-in portal.
+            content:
+              text/html: {schema: {type: string}}
+              application/json: {schema: Error}
+    """
     wanted = request.form.get("portal_id", "")
     if not wanted.isdigit() or not accounts.switch_to(session, int(wanted)):
         abort(404)
@@ -53,7 +93,17 @@ def switch_portal():
 
 @bp.get("/")
 def overview():
-    """Executions per day, failures needing attention and connection health."""
+    """Executions per day, failures needing attention and connection health.
+
+    ---
+    get:
+        operationId: overview
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "200": Page
+          "302": SignInFirst
+    """
     db = runtime().db
     portal = (g.portal_id,)
     today = datetime.now(UTC).date()
@@ -85,7 +135,19 @@ def _demo_runs() -> list[dict]:
 
 @bp.get("/executions")
 def executions():
-    """The execution history: filters, search and pages."""
+    """The execution history: filters, search and pages.
+
+    ---
+    get:
+        operationId: executions
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        parameters: [action, outcome, error_code, record, from, to, q, page]
+        responses:
+          "200": Page
+          "302": SignInFirst
+          "400": BadQuery
+    """
     db = runtime().db
     form, flt = filters.parse(request.args, (g.portal_id,))
     total = store.count_executions(db, flt)
@@ -107,7 +169,21 @@ def executions():
 
 @bp.get("/executions.csv")
 def executions_csv():
-    """The filtered executions as CSV, streamed so any number of rows fits in memory."""
+    """The filtered executions as CSV, streamed so any number of rows fits in memory.
+
+    ---
+    get:
+        operationId: executionsCsv
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        parameters: [action, outcome, error_code, record, from, to, q, page]
+        responses:
+          "200":
+            description: CSV rows.
+            content: {text/csv: {schema: {type: string}}}
+          "302": SignInFirst
+          "400": BadQuery
+    """
     db = runtime().db
     form, flt = filters.parse(request.args, (g.portal_id,))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
@@ -131,7 +207,18 @@ def _execution_or_404(execution_id: int):
 
 @bp.get("/executions/<int:execution_id>")
 def execution_detail(execution_id: int):
-    """Everything about one execution: inputs, resolution, API calls, outputs, the fix."""
+    """Everything about one execution: inputs, resolution, API calls, outputs, the fix.
+
+    ---
+    get:
+        operationId: executionDetail
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "200": Page
+          "302": SignInFirst
+          "404": NoSuchExecution
+    """
     execution = _execution_or_404(execution_id)
     properties = ((execution.payload or {}).get("object") or {}).get("properties") or {}
     return render_template(
@@ -147,7 +234,20 @@ def execution_detail(execution_id: int):
 
 @bp.post("/executions/<int:execution_id>/run-again")
 def run_again(execution_id: int):
-    """Re-run a failed execution with its stored inputs, then show the result."""
+    """Re-run a failed execution with its stored inputs, then show the result.
+
+    ---
+    post:
+        operationId: runAgain
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "302":
+            description: "To the execution, or to sign in."
+            headers: {Location: Location}
+          "400": FormRefused
+          "404": NoSuchExecution
+    """
     execution = _execution_or_404(execution_id)
     result = replay.run_again(runtime(), execution)
     category = "error" if result.execution.status == "failed" or not result.ran else "ok"
@@ -157,7 +257,17 @@ def run_again(execution_id: int):
 
 @bp.get("/connections")
 def connections():
-    """The portal, its QuickBooks companies and the actions' publish state."""
+    """The portal, its QuickBooks companies and the actions' publish state.
+
+    ---
+    get:
+        operationId: connections
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "200": Page
+          "302": SignInFirst
+    """
     rt = runtime()
     portal = store.get_portal(rt.db, g.portal_id)
     app_id = rt.settings.hubspot_app_id or None  # unset: show whatever was published

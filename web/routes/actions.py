@@ -21,7 +21,30 @@ _payload_schema = ExecutionRequestSchema()
 @bp.post("/hubspot/actions/<slug>")
 @hubspot_signed
 def execute(slug: str):
-    """Run (or queue) one execution of an action and answer its output fields."""
+    """Run (or queue) one execution of an action and answer its output fields.
+
+    ---
+    post:
+        operationId: executeAction
+        tags: [HubSpot]
+        security:
+          - {HubSpotSignatureV3: [], HubSpotTimestamp: []}
+          - {HubSpotSignatureV2: []}
+        requestBody:
+          required: true
+          content: {application/json: {schema: ExecutionRequest}}
+        responses:
+          "200":
+            description: The output fields (or BLOCK in queue mode).
+            content: {application/json: {schema: ExecutionResponse}}
+          "400": BadPayload
+          "401": Unsigned
+          "403": ForeignCompany
+          "404": UnknownName
+          "413": TooLarge
+          "429": Throttled
+          "503": Unavailable
+    """
     action = ACTIONS.get(slug)
     if action is None:
         raise BadRequest(f"unknown action {slug!r}; expected one of {', '.join(ACTIONS)}", 404)

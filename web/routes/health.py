@@ -11,13 +11,57 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz():
-    """The process is up."""
+    """Liveness: the process answers.
+
+    ---
+    get:
+        operationId: healthz
+        tags: [Operations]
+        security: []
+        responses:
+          "200":
+            description: Alive.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [status]
+                  properties: {status: {type: string}}
+    """
     return {"status": "ok"}
 
 
 @bp.get("/readyz")
 def readyz():
-    """The database (and Redis in queue mode) answer; 503 otherwise so traffic waits."""
+    """Readiness: the database (and Redis in queue mode) answer; 503 otherwise, so traffic waits.
+
+    ---
+    get:
+        operationId: readyz
+        tags: [Operations]
+        security: []
+        responses:
+          "200":
+            description: Ready.
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [status, checks]
+                  properties:
+                    status: {type: string, enum: [ok, unavailable]}
+                    checks: {type: object, additionalProperties: {type: string}}
+          "503":
+            description: "Not ready: the failing check says which."
+            content:
+              application/json:
+                schema:
+                  type: object
+                  required: [status, checks]
+                  properties:
+                    status: {type: string, enum: [ok, unavailable]}
+                    checks: {type: object, additionalProperties: {type: string}}
+    """
     checks: dict[str, str] = {}
     rt = runtime()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 
 from observability import metrics
 from web import openapi
@@ -16,15 +16,39 @@ _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 @bp.get("/metrics")
 def prometheus():
-    """Prometheus metrics for this process (or every worker in multiprocess mode)."""
+    """Prometheus metrics for this process (or every worker in multiprocess mode).
+
+    ---
+    get:
+        operationId: metrics
+        tags: [Operations]
+        security: []
+        responses:
+          "200":
+            description: Metrics (text format; OpenMetrics when asked).
+            content:
+              text/plain: {schema: {type: string}}
+              application/openmetrics-text: {schema: {type: string}}
+    """
     body, content_type = metrics.exposition(runtime(), request.headers.get("Accept"))
     return Response(body, content_type=content_type)
 
 
 @bp.get("/openapi.json")
 def openapi_document():
-    """The OpenAPI document of every endpoint."""
-    return openapi.cached(runtime().settings.public_base_url)
+    """This document: the OpenAPI 3 description of every route, built from the routes.
+
+    ---
+    get:
+        operationId: openapi
+        tags: [Operations]
+        security: []
+        responses:
+          "200":
+            description: The OpenAPI 3 document.
+            content: {application/json: {schema: {type: object}}}
+    """
+    return openapi.cached(current_app, runtime().settings.public_base_url)
 
 
 @bp.record_once

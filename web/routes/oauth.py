@@ -25,7 +25,21 @@ log = logging.getLogger(__name__)
 
 @bp.get("/oauth/hubspot/install")
 def hubspot_install():
-    """Send the browser to HubSpot's consent page to install the app."""
+    """Send the browser to HubSpot's consent page to install the app.
+
+    ---
+    get:
+        operationId: installHubSpot
+        tags: [OAuth]
+        security: []
+        responses:
+          "302":
+            description: "To HubSpot's authorize URL with a fresh state."
+            headers: {Location: Location}
+          "503":
+            description: "The HubSpot app is not configured."
+            content: {application/json: {schema: Error}}
+    """
     settings = runtime().settings
     if not settings.hubspot_client_id:
         raise BadRequest("the HubSpot app is not configured: set HUBSPOT_CLIENT_ID", 503)
@@ -35,7 +49,25 @@ def hubspot_install():
 
 @bp.get("/oauth/hubspot/callback")
 def hubspot_callback():
-    """HubSpot's redirect after consent: store the portal and sign it in."""
+    """HubSpot's redirect after consent: store the portal and sign it in.
+
+    ---
+    get:
+        operationId: hubspotCallback
+        tags: [OAuth]
+        security: []
+        parameters: [code, state, error]
+        responses:
+          "302":
+            description: "To the dashboard."
+            headers: {Location: Location}
+          "400":
+            description: "Missing, reused or foreign state, a declined consent or a refused code."
+            content: {application/json: {schema: Error}}
+          "502":
+            description: "HubSpot could not be reached."
+            content: {application/json: {schema: Error}}
+    """
     _consume_state("hubspot")
     _refuse_denied("HubSpot")
     rt = runtime()
@@ -55,7 +87,24 @@ def hubspot_callback():
 
 @bp.get("/oauth/quickbooks/connect")
 def quickbooks_connect():
-    """Send the browser to Intuit to connect a company to the signed-in portal."""
+    """Send the browser to Intuit to connect a company to the signed-in portal.
+
+    ---
+    get:
+        operationId: connectQuickBooks
+        tags: [OAuth]
+        security: []
+        responses:
+          "302":
+            description: "To Intuit's consent page, or to the HubSpot sign-in."
+            headers: {Location: Location}
+          "401":
+            description: "Not signed in (and no HubSpot app to sign in)."
+            content: {application/json: {schema: Error}}
+          "503":
+            description: "The QuickBooks app is not configured."
+            content: {application/json: {schema: Error}}
+    """
     rt = runtime()
     portal_id = accounts.signed_in_portal(session)
     if portal_id is None:
@@ -70,7 +119,28 @@ def quickbooks_connect():
 
 @bp.get("/oauth/quickbooks/callback")
 def quickbooks_callback():
-    """Intuit's redirect after consent: store the company for the portal that asked."""
+    """Intuit's redirect after consent: store the company for the portal that asked.
+
+    ---
+    get:
+        operationId: quickbooksCallback
+        tags: [OAuth]
+        security: []
+        parameters: [code, state, error, realmId]
+        responses:
+          "302":
+            description: "To the dashboard's Connections page."
+            headers: {Location: Location}
+          "400":
+            description: "Missing, reused or foreign state, a declined consent or a refused code."
+            content: {application/json: {schema: Error}}
+          "403":
+            description: "The browser is no longer signed in to that portal."
+            content: {application/json: {schema: Error}}
+          "502":
+            description: "QuickBooks could not be reached."
+            content: {application/json: {schema: Error}}
+    """
     started = _consume_state("quickbooks")
     _refuse_denied("QuickBooks")
     # The portal comes from the state this session issued, never from the query string.
@@ -101,7 +171,31 @@ def quickbooks_callback():
 @bp.post("/quickbooks/<realm_id>/disconnect")
 @csrf_protected
 def quickbooks_disconnect(realm_id: str):
-    """Revoke a company's tokens at Intuit and forget it (the signed-in portal's only)."""
+    """Revoke a company's tokens at Intuit and forget it (the signed-in portal's only).
+
+    ---
+    post:
+        operationId: disconnectQuickBooks
+        tags: [OAuth]
+        security: [{DashboardSession: []}]
+        responses:
+          "302":
+            description: "To the Connections page."
+            headers: {Location: Location}
+          "400":
+            description: "The form's CSRF token is missing or wrong."
+            content: {application/json: {schema: Error}}
+          "401":
+            description: "Not signed in."
+            content: {application/json: {schema: Error}}
+          "404":
+            description: "The signed-in portal has no such company."
+            content: {application/json: {schema: Error}}
+          "413": TooLarge
+          "502":
+            description: "Intuit could not be reached; still connected."
+            content: {application/json: {schema: Error}}
+    """
     rt = runtime()
     portal_id = accounts.signed_in_portal(session)
     if portal_id is None:
@@ -121,7 +215,22 @@ def quickbooks_disconnect(realm_id: str):
 
 @bp.get("/oauth/quickbooks/disconnected")
 def quickbooks_disconnected():
-    """Intuit's disconnect URL: a company disconnected the app from inside QuickBooks."""
+    """Intuit's disconnect URL: a company disconnected the app from inside QuickBooks.
+
+    ---
+    get:
+        operationId: quickbooksDisconnected
+        tags: [OAuth]
+        security: []
+        parameters: [realmId]
+        responses:
+          "200":
+            description: What happened to the signed-in portals' connections.
+            content: {text/html: {schema: {type: string}}}
+          "400":
+            description: "The URL holds a NUL character."
+            content: {application/json: {schema: Error}}
+    """
     portal_ids = accounts.signed_in_portals(session)
     realm_id = (request.args.get("realmId") or "").strip()
     results: list[tuple[str, str]] = []

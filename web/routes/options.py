@@ -26,7 +26,30 @@ def options_cache() -> options.OptionsCache:
 @bp.post("/hubspot/options/<field>")
 @hubspot_signed
 def fetch(field: str):
-    """Answer one page of options for an input field."""
+    """Answer one page of dropdown options for an input field (HubSpot calls this).
+
+    ---
+    post:
+        operationId: fetchOptions
+        tags: [HubSpot]
+        security:
+          - {HubSpotSignatureV3: [], HubSpotTimestamp: []}
+          - {HubSpotSignatureV2: []}
+        requestBody:
+          required: true
+          content: {application/json: {schema: OptionsRequest}}
+        responses:
+          "200":
+            description: Options, the next page cursor, searchable.
+            content: {application/json: {schema: OptionsResponse}}
+          "400": BadPayload
+          "401": Unsigned
+          "403": ForeignCompany
+          "404": UnknownName
+          "413": TooLarge
+          "429": Throttled
+          "503": Unavailable
+    """
     if field not in options.FIELDS:
         raise BadRequest(
             f"no options for {field!r}; fields with options: {', '.join(options.FIELDS)}", 404
