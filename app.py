@@ -10,7 +10,7 @@ from flask import Flask
 import commands as cli
 from executions.runtime import Runtime
 from jobs import queue
-from observability import logs
+from observability import logs, metrics
 from settings import ConfigError, Settings
 from store import Database
 from store.cipher import TokenCipher
@@ -53,7 +53,8 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     )
     app.extensions["hubqbo"] = runtime
     queue.attach(app, runtime)  # rate budgets; with REDIS_URL, the RQ queue
-    logs.configure(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     for module in (actions, options, oauth, health, meta, dashboard):
         app.register_blueprint(module.bp)
     errors.register(app)

@@ -11,6 +11,8 @@ QUICKBOOKS_HOSTS = {
     "sandbox": "https://sandbox-quickbooks.api.intuit.com",
 }
 
+LOG_FORMATS = ("auto", "json", "text")
+
 
 class ConfigError(RuntimeError):
     """A required setting is missing or malformed; start-up stops with this one line."""
@@ -71,6 +73,9 @@ class Settings:
     # A duplicate delivery waits this long for the first to finish before answering 429.
     duplicate_wait_seconds: float = 2.0
     http_timeout_seconds: float = 30.0
+    # "json", "text", or "auto": JSON under gunicorn and workers, text under `flask run` or
+    # when stderr is a terminal (observability.logs.console_format).
+    log_format: str = "auto"
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @classmethod
@@ -82,7 +87,11 @@ class Settings:
         environment = (get("QUICKBOOKS_ENVIRONMENT") or "production").strip().lower()
         if environment not in QUICKBOOKS_HOSTS:
             raise ConfigError("QUICKBOOKS_ENVIRONMENT must be 'production' or 'sandbox'")
+        log_format = (get("LOG_FORMAT") or "auto").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError("LOG_FORMAT must be 'auto', 'json' or 'text'")
         return cls(
+            log_format=log_format,
             database_url=get("DATABASE_URL", ""),
             redis_url=get("REDIS_URL", ""),
             secret_key=get("SECRET_KEY", ""),

@@ -1,4 +1,5 @@
-"""Structured JSON logs with per-request context, and redaction of every secret."""
+"""Logs: JSON lines for machines, readable lines for a person at a console, per-request
+context, and redaction of every secret in both."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 from typing import Any
 
+import click
 from pythonjsonlogger.json import JsonFormatter
 
 # The fields bound to every line logged while a request or an execution runs.
@@ -47,6 +50,9 @@ _PATTERNS = [
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{16,}(?:\.[A-Za-z0-9_\-]*)*"), REDACTED),
     (re.compile(r"\b(?:pat-)?(?:na|eu|ap)\d-[0-9a-f]{4}-[0-9a-f]{8}-[0-9a-f-]{27}\b"), REDACTED),
 ]
+
+# Terminal colour codes (werkzeug colours its request lines): never part of a log line.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 _secrets_lock = threading.Lock()
 _secrets: list[str] = []
@@ -142,7 +148,7 @@ def _redact_record(record: logging.LogRecord) -> None:
         message = record.getMessage()
     except Exception:  # a broken format string: let the handler report it as usual
         return
-    record.msg, record.args = redact(message), ()
+    record.msg, record.args = redact(_ANSI.sub("", message)), ()
     if record.exc_info and not record.exc_text:
         record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
     record._hubqbo_redacted = True
@@ -154,6 +160,25 @@ class RedactingJsonFormatter(JsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
         """Format as JSON, then redact (covers tracebacks and extra fields)."""
         return redact(super().format(record))
+
+
+class ReadableFormatter(logging.Formatter):
+    """One line a person reads: ``22:14:03 INFO executions: execution 3: created Invoice 145``,
+    then the bound context fields; redacted, without terminal escape codes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Time, level, short logger name, message, context; a traceback on the lines after."""
+        when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+        name = record.name.removeprefix("hubqbo.")
+        line = f"{when} {record.levelname} {name}: {record.getMessage()}"
+        context = [f"{k}={getattr(record, k)}" for k in CONTEXT_FIELDS if hasattr(record, k)]
+        if context:
+            line += "  [" + " ".join(context) + "]"
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line += "\n" + record.exc_text
+        return redact(_ANSI.sub("", line))
 
 
 def _install_record_factory() -> None:
@@ -188,34 +213,61 @@ class _StderrHandler(logging.StreamHandler):
         pass
 
 
-def handler(stream=None) -> logging.Handler:
-    """A handler writing redacted JSON lines with the bound context fields."""
-    out = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
-    out.setFormatter(
-        RedactingJsonFormatter(
-            "%(levelname)s %(name)s %(message)s",
-            rename_fields={"levelname": "level", "name": "logger"},
-            timestamp=True,
-        )
+def formatter(fmt: str = "json") -> logging.Formatter:
+    """The formatter of one format: "json" (one object per line) or "text" (readable)."""
+    if fmt == "text":
+        return ReadableFormatter()
+    return RedactingJsonFormatter(
+        "%(levelname)s %(name)s %(message)s",
+        rename_fields={"levelname": "level", "name": "logger"},
+        timestamp=True,
     )
+
+
+def handler(stream=None, fmt: str = "json") -> logging.Handler:
+    """A handler writing redacted lines (JSON or text) with the bound context fields."""
+    out = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
+    out.setFormatter(formatter(fmt))
     out.addFilter(ContextFilter())
     return out
 
 
-def configure(app) -> None:
-    """JSON logs on stderr, request-scoped context, and the app's secrets made unloggable."""
+def console_format(setting: str = "auto", stream=None) -> str:
+    """"json" or "text" for a LOG_FORMAT setting; "auto" is JSON under gunicorn and the RQ
+    worker (log collectors read them), text under `flask run` or when stderr is a terminal."""
+    if setting in ("json", "text"):
+        return setting
+    ctx = click.get_current_context(silent=True)
+    command = ctx.command.name if ctx is not None else None
+    if command == "worker" or "gunicorn" in sys.modules:
+        return "json"
+    if command in ("run", "sandbox"):
+        return "text"
+    stream = sys.stderr if stream is None else stream
+    isatty = getattr(stream, "isatty", None)
+    return "text" if callable(isatty) and isatty() else "json"
+
+
+def init_app(app) -> None:
+    """Logs on stderr in the configured format, request-scoped context, and the app's secrets
+    made unloggable."""
     _install_record_factory()
+    runtime = app.extensions["hubqbo"]
+    fmt = console_format(runtime.settings.log_format)
     root = logging.getLogger()
-    if not any(getattr(h, "_hubqbo", False) for h in root.handlers):
-        ours = handler()
+    ours = next((h for h in root.handlers if getattr(h, "_hubqbo", False)), None)
+    if ours is None:
+        ours = handler(fmt=fmt)
         ours._hubqbo = True  # type: ignore[attr-defined]
         root.addHandler(ours)
+    elif getattr(ours, "_hubqbo_format", None) != fmt:
+        ours.setFormatter(formatter(fmt))  # the last app built in a process decides
+    ours._hubqbo_format = fmt  # type: ignore[attr-defined]
     if root.level == logging.NOTSET or root.level > logging.INFO:
         root.setLevel(logging.INFO)
     from flask.logging import default_handler  # Flask's plain-text handler would log twice
 
     app.logger.removeHandler(default_handler)
-    runtime = app.extensions["hubqbo"]
     _remember_secrets(runtime.settings)
     runtime.outcome_observers.append(_log_outcome)
 

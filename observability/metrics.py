@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 
 from prometheus_client import (
     CollectorRegistry,
@@ -153,3 +154,27 @@ def install(runtime) -> None:
         runtime.outcome_observers.append(observe_outcome)
     if observe_call not in runtime.call_observers:
         runtime.call_observers.append(observe_call)
+
+
+_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+
+def init_app(app) -> None:
+    """Count executions and API calls, and time every request the app answers."""
+    from flask import g, request
+
+    install(app.extensions["hubqbo"])
+
+    @app.before_request
+    def _start_timer():
+        g.metrics_started = time.monotonic()
+
+    @app.after_request
+    def _observe(response):
+        started = g.pop("metrics_started", None)
+        if started is not None:
+            # Labels come from the route table, never from what the client sent (cardinality).
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            method = request.method if request.method in _METHODS else "other"
+            observe_request(endpoint, method, response.status_code, time.monotonic() - started)
+        return response

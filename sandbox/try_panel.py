@@ -17,7 +17,28 @@ _RESERVED = {"record", "next", "csrf_token"}
 @bp.post("/sandbox/run/<slug>")
 @csrf_protected
 def run_action(slug: str):
-    """Run an action on a demo record as a HubSpot workflow would (sandbox only)."""
+    """Run an action on a demo record as a HubSpot workflow would (sandbox only).
+
+    ---
+    post:
+        operationId: sandboxRun
+        tags: [Sandbox]
+        security: [{DashboardSession: []}]
+        parameters:
+          - {name: record, in: query, required: true, schema: {type: string},
+             description: "deal:<id or role>, quote:<...> or payment:<...>, e.g. deal:basic"}
+          - {name: next, in: query, required: false, schema: {type: string},
+             description: "A path on this server to go to; {execution_id} is filled in."}
+        responses:
+          "200":
+            description: The delivery's callbackId, state, output fields and execution id.
+            content: {application/json: {schema: {type: object}}}
+          "302":
+            description: To the next path.
+            headers: {Location: Location}
+          "400": FormRefused
+          "404": UnknownName
+    """
     if slug not in ACTIONS:
         raise BadRequest(f"unknown action {slug!r}; expected one of {', '.join(ACTIONS)}", 404)
     sandbox = current_app.extensions["sandbox"]

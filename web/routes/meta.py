@@ -1,17 +1,14 @@
-"""GET /metrics and GET /openapi.json, and the hooks that feed the metrics."""
+"""GET /metrics and GET /openapi.json."""
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, request
 
 from observability import metrics
 from web import openapi
 from web.routes import runtime
 
 bp = Blueprint("meta", __name__)
-_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 @bp.get("/metrics")
@@ -49,26 +46,3 @@ def openapi_document():
             content: {application/json: {schema: {type: object}}}
     """
     return openapi.cached(current_app, runtime().settings.public_base_url)
-
-
-@bp.record_once
-def _install(state) -> None:
-    """Count executions and API calls, and time every request the app answers."""
-    app = state.app
-    metrics.install(app.extensions["hubqbo"])
-
-    @app.before_request
-    def _start_timer():
-        g.metrics_started = time.monotonic()
-
-    @app.after_request
-    def _observe(response):
-        started = g.pop("metrics_started", None)
-        if started is not None:
-            # Labels come from the route table, never from what the client sent (cardinality).
-            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-            method = request.method if request.method in _METHODS else "other"
-            metrics.observe_request(
-                endpoint, method, response.status_code, time.monotonic() - started
-            )
-        return response
