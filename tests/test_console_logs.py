@@ -131,7 +131,8 @@ def test_the_app_writes_the_format_it_is_given(settings, capsys):
             logging.getLogger("hubqbo.executions").warning("execution 9: failed QBO_X")
             err = capsys.readouterr().err.strip().splitlines()[-1]
             if fmt == "text":
-                assert TEXT_LINE.match(err) and err.endswith("executions: execution 9: failed QBO_X")
+                assert TEXT_LINE.match(err)
+                assert err.endswith("executions: execution 9: failed QBO_X")
             else:
                 assert json.loads(err)["message"] == "execution 9: failed QBO_X"
             app.extensions["hubqbo"].db.dispose()

@@ -72,3 +72,38 @@ def test_real_answers_match_the_documented_schemas(world, client):
     refused = client.post("/hubspot/actions/create-invoice", json={})
     assert refused.status_code == 401
     validator(doc, "Error").validate(refused.json)
+
+
+def test_each_operation_is_read_from_its_view(app, client):
+    """The document is generated from the routes: summary = the view's first docstring line."""
+    paths = document(client)["paths"]
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in UNDOCUMENTED:
+            continue
+        view = app.view_functions[rule.endpoint]
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            operation = paths[path][method.lower()]
+            assert operation["summary"] == view.__doc__.strip().splitlines()[0], path
+            assert operation["operationId"] and operation["tags"], path
+    # the shared answers are components the operations point at
+    execute = paths["/hubspot/actions/{slug}"]["post"]
+    assert execute["responses"]["429"] == {"$ref": "#/components/responses/Throttled"}
+    assert paths["/executions/{execution_id}"]["parameters"][0]["schema"]["type"] == "integer"
+
+
+def test_a_sandbox_documents_its_demo_route(tmp_path, monkeypatch):
+    import sandbox
+    from app import create_app
+    from settings import Settings
+
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setattr(sandbox, "serving_now", lambda: False)  # no emulators needed
+    app = create_app(Settings(sandbox=True))
+    try:
+        paths = app.test_client().get("/openapi.json").json["paths"]
+        run = paths["/sandbox/run/{slug}"]
+        assert run["parameters"][0]["schema"]["enum"] == list(ACTIONS)
+        assert run["post"]["operationId"] == "sandboxRun"
+    finally:
+        app.extensions["hubqbo"].db.dispose()
