@@ -1,8 +1,8 @@
-"""The dashboard's guard: who is signed in (through accounts.signin), CSRF, response headers."""
+"""The dashboard's sign-in: its pages, the guard (through accounts.signin), CSRF, headers."""
 
 from __future__ import annotations
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 import accounts
@@ -34,9 +34,81 @@ def _guard():
     ids = session_portal_ids()
     if not ids:
         return redirect(url_for("dashboard.signin"))
+    current = accounts.signed_in_portal(session)
     g.portal_ids = ids
-    g.portal_id = accounts.signed_in_portal(session) or ids[0]
+    g.portal_id = current if current is not None else ids[0]
     return None
+
+
+@bp.get("/signin")
+def signin():
+    """The sign-in page: install (or reopen) the app from HubSpot.
+
+    ---
+    get:
+        operationId: signin
+        tags: [Dashboard]
+        security: []
+        responses:
+          "200":
+            description: Sign in through HubSpot.
+            content: {text/html: {schema: {type: string}}}
+    """
+    return render_template("dashboard/signin.html", signed_in=bool(session_portal_ids()))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out of every portal.
+
+    ---
+    post:
+        operationId: logout
+        tags: [Dashboard]
+        security: []
+        responses:
+          "302":
+            description: "To the sign-in page."
+            headers: {Location: Location}
+          "400": FormRefused
+    """
+    accounts.sign_out(session)
+    return redirect(url_for("dashboard.signin"))
+
+
+@bp.post("/portal")
+def switch_portal():
+    """Show another of the signed-in portals.
+
+    ---
+    post:
+        operationId: switchPortal
+        tags: [Dashboard]
+        security: [{DashboardSession: []}]
+        responses:
+          "302":
+            description: "To the overview, or to sign in."
+            headers: {Location: Location}
+          "400": FormRefused
+          "404":
+            description: Not a signed-in portal.
+            content:
+              text/html: {schema: {type: string}}
+              application/json: {schema: Error}
+    """
+    wanted = request.form.get("portal_id", "")
+    if not wanted.isdigit() or not accounts.switch_to(session, int(wanted)):
+        abort(404)
+    return redirect(url_for("dashboard.overview"))
+
+
+@bp.context_processor
+def _portal_menu():
+    """The portal switcher's choices (only the session's own portals)."""
+    ids = getattr(g, "portal_ids", ())
+    if len(ids) < 2:
+        return {"portal_choices": []}
+    return {"portal_choices": store.portals_by_ids(runtime().db, ids)}
 
 
 @bp.after_request

@@ -13,82 +13,18 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     stream_with_context,
     url_for,
 )
 
-import accounts
 import store
 from actions import ACTIONS
 from failures import CATALOGUE
 from store import OUTCOMES
-from web.dashboard import auth, bp, charts, export, filters, replay
+from web.dashboard import bp, charts, export, filters, replay
 from web.routes import runtime
 
 CHART_DAYS = 30
-
-
-@bp.get("/signin")
-def signin():
-    """The sign-in page: install (or reopen) the app from HubSpot.
-
-    ---
-    get:
-        operationId: signin
-        tags: [Dashboard]
-        security: []
-        responses:
-          "200":
-            description: Sign in through HubSpot.
-            content: {text/html: {schema: {type: string}}}
-    """
-    return render_template("dashboard/signin.html", signed_in=bool(auth.session_portal_ids()))
-
-
-@bp.post("/logout")
-def logout():
-    """Sign out of every portal.
-
-    ---
-    post:
-        operationId: logout
-        tags: [Dashboard]
-        security: []
-        responses:
-          "302":
-            description: "To the sign-in page."
-            headers: {Location: Location}
-          "400": FormRefused
-    """
-    accounts.sign_out(session)
-    return redirect(url_for("dashboard.signin"))
-
-
-@bp.post("/portal")
-def switch_portal():
-    """Show another of the signed-in portals.
-
-    ---
-    post:
-        operationId: switchPortal
-        tags: [Dashboard]
-        security: [{DashboardSession: []}]
-        responses:
-          "302":
-            description: "To the overview, or to sign in."
-            headers: {Location: Location}
-          "400": FormRefused
-          "404":
-            description: Not a signed-in portal.
-            content:
-              text/html: {schema: {type: string}}
-              application/json: {schema: Error}
-    """
-    wanted = request.form.get("portal_id", "")
-    if not wanted.isdigit() or not accounts.switch_to(session, int(wanted)):
-        abort(404)
-    return redirect(url_for("dashboard.overview"))
 
 
 @bp.get("/")
@@ -279,12 +215,3 @@ def connections():
         definitions={d.slug: d for d in store.action_definitions(rt.db, app_id)},
         app_id=app_id,
     )
-
-
-@bp.context_processor
-def _portal_menu():
-    """The portal switcher's choices (only the session's own portals)."""
-    ids = getattr(g, "portal_ids", ())
-    if len(ids) < 2:
-        return {"portal_choices": []}
-    return {"portal_choices": store.portals_by_ids(runtime().db, ids)}

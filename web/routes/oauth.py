@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, redirect, render_template_string, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from werkzeug.routing import BuildError
 
 import accounts
@@ -19,7 +19,7 @@ from clients.transport import Unavailable
 from web.csrf import csrf_protected
 from web.routes import BadRequest, runtime
 
-bp = Blueprint("oauth", __name__)
+bp = Blueprint("oauth", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
 
 
@@ -236,8 +236,8 @@ def quickbooks_disconnected():
     results: list[tuple[str, str]] = []
     if portal_ids and realm_id:
         results = accounts.check_disconnected(runtime(), portal_ids, realm_id)
-    return render_template_string(
-        _DISCONNECTED_PAGE, signed_in=bool(portal_ids), realm_id=realm_id, results=results,
+    return render_template(
+        "oauth/disconnected.html", signed_in=bool(portal_ids), realm_id=realm_id, results=results,
         install_url=url_for("oauth.hubspot_install"), back=_connections_page(),
     )  # fmt: skip
 
@@ -271,32 +271,3 @@ def _connections_page() -> str:
         return url_for("dashboard.connections")
     except BuildError:
         return "/"
-
-
-_DISCONNECTED_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>QuickBooks disconnected</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto;">
-<h1>QuickBooks disconnected</h1>
-{% if not signed_in %}
-  <p>QuickBooks says the app was disconnected
-  {%- if realm_id %} from company {{ realm_id }}{% endif %}.
-  Sign in to see which of your portals used it and reconnect.</p>
-  <p><a href="{{ install_url }}">Sign in with HubSpot</a></p>
-{% elif not results %}
-  <p>None of your portals is connected to {{ realm_id or "this company" }}; nothing to do.</p>
-  <p><a href="{{ back }}">Back to the connections</a></p>
-{% else %}
-  <ul>
-  {% for name, outcome in results %}
-    <li>{{ name }}:
-    {% if outcome == "reconnect_required" %}disconnected; workflow actions using it fail until
-      you reconnect it.
-    {% elif outcome == "still_connected" %}still connected (QuickBooks accepted its tokens).
-    {% else %}could not be checked right now; open the connections page later.{% endif %}</li>
-  {% endfor %}
-  </ul>
-  <p><a href="{{ back }}">Back to the connections</a></p>
-{% endif %}
-</body></html>
-"""
