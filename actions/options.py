@@ -22,8 +22,6 @@ from store import QuickBooksConnection
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-# Short enough that a term or account added in QuickBooks shows up within minutes.
-CACHE_SECONDS = 300.0
 COMPANY_FIELD = "quickbooks_company"
 US_TAX_NOTICE = "Not needed: QuickBooks computes US sales tax"
 
@@ -278,7 +276,7 @@ def entity_records(
     finally:
         client.transport.session.close()
     records = [_slim(entity, r) for r in raw]
-    ttl = float(settings.extra.get("options_cache_seconds", CACHE_SECONDS))
+    ttl = settings.options_cache_seconds
     cache.put(key, records, ttl, settings.redis_url)
     return records
 

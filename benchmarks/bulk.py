@@ -323,7 +323,7 @@ class Bench:
             hubspot_api_base=hs_server.url, quickbooks_client_id="qbo-client",
             quickbooks_client_secret="qbo-secret", quickbooks_api_base=qbo_url,
             quickbooks_token_url=f"{qbo_url}/oauth2/v1/tokens/bearer",
-            extra={"redis_prefix": prefix},
+            redis_prefix=prefix,
         )  # fmt: skip
         self.connect(settings, hubspot, qbo_url)
         if a.mode == "queue":
@@ -515,7 +515,7 @@ def worker_timings(settings) -> dict[str, dict]:
     from rq.registry import FinishedJobRegistry
 
     client = Redis.from_url(settings.redis_url)
-    queue = Queue(settings.extra["redis_prefix"], connection=client)
+    queue = Queue(settings.redis_prefix, connection=client)
     ids = FinishedJobRegistry(queue=queue).get_job_ids()
     db = store.Database(settings.database_url)
     by_id: dict[int, dict] = {}

@@ -43,8 +43,6 @@ FAILURE_TTL = 86400
 # How often a worker's maintenance thread releases due retries and flushes callbacks.
 TICK_SECONDS = 0.25
 SWEEP_SECONDS = 10.0
-# A pending row younger than this may still be on its way into the queue.
-PENDING_GRACE_SECONDS = 10.0
 SWEEP_PAGE = 500
 
 # ZRANGEBYSCORE + ZREM in one step: each due id is handed to exactly one caller.
@@ -134,8 +132,7 @@ class Sweeper:
         """One pass over the ledger; safe to run in several workers at once."""
         db, queue = self.runtime.db, self.queue
         counts = {"pending": 0, "lapsed": 0, "callbacks": 0}
-        grace = float(self.runtime.settings.extra.get("pending_grace_seconds",
-                                                      PENDING_GRACE_SECONDS))  # fmt: skip
+        grace = self.runtime.settings.pending_grace_seconds
         # Pending and never picked up (enqueue failed, Redis lost its data, job died early).
         since = utcnow() - timedelta(seconds=grace)
         for page in _pages(lambda n, after: store.pending_executions(db, since, n, after)):
@@ -188,7 +185,7 @@ class Maintenance:
     def run_once(self, sweep: bool = True, force: bool = False) -> None:
         """One round of every duty; the sweep only if no other worker swept just now (or force)."""
         self.queue.release_due()
-        window = float(self.runtime.settings.extra.get("callback_window_seconds", 1.0))
+        window = self.runtime.settings.callback_window_seconds
         self.queue.completions.flush_all(min_age=window)
         lock = f"{self.queue.prefix}:sweep"
         ttl = max(1, int(self.sweep_seconds) - 1)
@@ -223,7 +220,7 @@ class Maintenance:
 def attach(app, runtime) -> None:
     """Install rate budgets (Redis-backed in queue mode) and, with REDIS_URL, the queue."""
     settings = runtime.settings
-    prefix = str(settings.extra.get("redis_prefix", "hubqbo"))
+    prefix = settings.redis_prefix
     current = lambda: runtime.settings  # noqa: E731 - tests replace runtime.settings
     runtime.call_observers.append(tasks.API_CLOCK)  # tells API time from the server's own
     if not settings.redis_url:

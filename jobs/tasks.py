@@ -25,7 +25,6 @@ from store import Execution
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 30  # QuickBooks batches hold 30 items
 # An execution failing with an unexpected error is retried with backoff, then failed for good.
 MAX_ATTEMPTS = 8
 ERROR_BACKOFF_SECONDS = 30.0
@@ -161,7 +160,7 @@ class ChunkRun:
 
     def _take_more(self, portal_id: int, lease: float) -> list[int]:
         """Take over the portal's rows no worker has started, up to the batch size."""
-        size = int(self.settings.extra.get("queue_batch_size", DEFAULT_BATCH_SIZE))
+        size = self.settings.queue_batch_size
         if size <= 1:
             return []
         candidates = store.never_started_ids(self.db, portal_id, size - 1)
@@ -206,7 +205,7 @@ class ChunkRun:
                 delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
                 self.queue.defer(row.id, delay)
         # Completions finishing within the window share one call (see jobs/callbacks.py).
-        window = float(self.settings.extra.get("callback_window_seconds", 1.0))
+        window = self.settings.callback_window_seconds
         completions.flush(row.portal_id, min_age=window)
         return watch.read()
 

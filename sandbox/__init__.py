@@ -39,8 +39,6 @@ from web.routes import BadRequest
 
 log = logging.getLogger(__name__)
 
-HUBSPOT_PORT = 5001
-QUICKBOOKS_PORT = 5002
 SANDBOX_APP_ID = "4242424"
 
 
@@ -221,7 +219,7 @@ class Sandbox:
 
     def _start_emulators(self, s: Settings) -> tuple[str, str]:
         """Serve both emulators, point the settings at them, migrate, seed and connect."""
-        ports = tuple(s.extra.get("sandbox_ports", (HUBSPOT_PORT, QUICKBOOKS_PORT)))
+        ports = tuple(s.sandbox_ports)
         hubspot_url = self._serve(self.hubspot.app, ports[0])
         quickbooks_url = self._serve(self.quickbooks.app, ports[1])
         self.runtime.settings = pointed_at_emulators(s, hubspot_url, quickbooks_url)

@@ -36,7 +36,7 @@ class Running:
         self.url = f"http://127.0.0.1:{port}"
         # No database URL: a fresh SQLite file in the instance folder, as on a new machine.
         settings = Settings(sandbox=True, public_base_url=self.url,
-                            extra={"sandbox_ports": (0, 0)})  # fmt: skip
+                            sandbox_ports=(0, 0))  # fmt: skip
         self.app = create_app(settings)
         self.runtime = self.app.extensions["hubqbo"]
         self.sandbox = self.app.extensions["sandbox"]
@@ -181,7 +181,7 @@ def test_the_sandbox_command_starts_the_emulators_and_serves(tmp_path, monkeypat
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setattr(sandbox_module, "serving_now", lambda: False)  # as under the CLI
-    app = create_app(Settings(sandbox=True, extra={"sandbox_ports": (0, 0)}))
+    app = create_app(Settings(sandbox=True, sandbox_ports=(0, 0)))
     served = {}
     monkeypatch.setattr(
         "werkzeug.serving.run_simple",

@@ -103,9 +103,7 @@ def test_block_then_callback_completion_with_the_outputs(queued):
 
 def test_a_chunk_of_one_portal_completes_its_callbacks_in_one_batch_call(queued):
     runtime = queued.runtime
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "callback_window_seconds": 30}
-    )
+    runtime.settings = runtime.settings.replace(callback_window_seconds=30)
     deals = [deal(queued, f"Deal {n}") for n in range(5)]
     for n, deal_id in enumerate(deals):
         enrol(queued, deal_id, f"ap-batch-{n}")
@@ -295,9 +293,7 @@ def test_a_worker_killed_mid_action_books_exactly_one_transaction(queued):
 
 def test_two_workers_sharing_a_company_never_exceed_ten_requests_a_second(queued):
     runtime = queued.runtime
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "queue_batch_size": 3}
-    )
+    runtime.settings = runtime.settings.replace(queue_batch_size=3)
     rq_queue = runtime.queue.rq
     workers = [start_worker(runtime) for _ in range(2)]
     try:
