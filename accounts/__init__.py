@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.exc import IntegrityError
 
-import store
 from clients.quickbooks import QuickBooksAuthError, QuickBooksError
 from clients.tokens import (
     QUICKBOOKS_SCOPE,
@@ -23,8 +22,9 @@ from clients.tokens import (
 )
 from clients.transport import StaticToken, Unavailable
 from failures import ActionFailed
-from store import Portal, QuickBooksConnection, utcnow
+from store import Portal, QuickBooksConnection, companies, portals, utcnow
 from store.cipher import InvalidToken
+from store.database import save
 
 # An authorization must come back within this long, and a browser keeps only a few pending.
 STATE_TTL_SECONDS = 15 * 60
@@ -144,11 +144,11 @@ def install_portal(runtime, token: dict) -> Portal:
         hub_id = info.get("hub_id")
     if not hub_id:
         raise Unavailable("HubSpot", "the token info has no hub_id")
-    portal = store.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
+    portal = portals.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
     portal.hub_domain = str(info.get("hub_domain") or portal.hub_domain or "")
     portal.name = portal.name or portal.hub_domain
     apply_hubspot_tokens(portal, token, runtime.cipher)
-    return store.save(runtime.db, portal)
+    return save(runtime.db, portal)
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def connect_company(runtime, portal_id: int, realm_id: str, token: dict) -> Quic
     """Store a portal's connection to a company (new or reconnected) with its facts."""
     facts = read_company(runtime, realm_id, token["access_token"])
     for _attempt in range(2):  # a concurrent first connect of the same pair may win the insert
-        row = store.get_connection(runtime.db, portal_id, realm_id) or QuickBooksConnection(
+        row = companies.get_connection(runtime.db, portal_id, realm_id) or QuickBooksConnection(
             portal_id=portal_id, realm_id=realm_id, connected_at=utcnow()
         )
         row.company_name = facts.name
@@ -199,7 +199,7 @@ def connect_company(runtime, portal_id: int, realm_id: str, token: dict) -> Quic
         row.tax_mode = facts.tax_mode
         apply_quickbooks_tokens(row, token, runtime.cipher)
         try:
-            return store.save(runtime.db, row)
+            return save(runtime.db, row)
         except IntegrityError:
             continue
     raise RuntimeError("could not store the QuickBooks connection")  # pragma: no cover
@@ -220,7 +220,7 @@ def disconnect_company(runtime, connection: QuickBooksConnection) -> bool:
             token = ""
         if token:
             revoked = revoke_quickbooks_token(runtime.settings, token)
-    store.delete_connection(runtime.db, connection.id)
+    companies.delete_connection(runtime.db, connection.id)
     return revoked
 
 
@@ -234,7 +234,7 @@ def check_disconnected(runtime, portal_ids: list[int], realm_id: str) -> list[tu
     """
     results = []
     for portal_id in portal_ids:
-        row = store.get_connection(runtime.db, portal_id, realm_id)
+        row = companies.get_connection(runtime.db, portal_id, realm_id)
         if row is None:
             continue
         name = row.company_name or row.realm_id
@@ -257,9 +257,9 @@ def check_disconnected(runtime, portal_ids: list[int], realm_id: str) -> list[tu
 
 def mark_reconnect_required(runtime, connection: QuickBooksConnection, reason: str) -> None:
     """Flag a connection so executions fail with QUICKBOOKS_RECONNECT_REQUIRED."""
-    row = store.get_connection(runtime.db, connection.portal_id, connection.realm_id)
+    row = companies.get_connection(runtime.db, connection.portal_id, connection.realm_id)
     if row is not None:
         row.status = "reconnect_required"
         row.last_error = reason
         row.updated_at = utcnow()
-        store.save(runtime.db, row)
+        save(runtime.db, row)

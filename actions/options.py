@@ -12,12 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import store
 from clients.quickbooks import QuickBooksError
 from clients.transport import Unavailable
-from executions.executor import resolve_company
 from failures import ActionFailed
-from store import QuickBooksConnection
+from store.companies import connections_for, resolve_company
+from store.tables import QuickBooksConnection
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +220,7 @@ def answer(
         raise UnknownField(f"no options for {field!r}; fields with options: {', '.join(FIELDS)}")
     offset = decode_cursor(after)
     if field == COMPANY_FIELD:
-        options = company_options(store.connections_for(runtime.db, portal_id))
+        options = company_options(connections_for(runtime.db, portal_id))
         if not options:
             return notice("No QuickBooks company is connected: connect one in the dashboard")
         return page(options, query, offset)

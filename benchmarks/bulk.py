@@ -38,13 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import store  # noqa: E402
+from executions import ledger  # noqa: E402
 from settings import Settings  # noqa: E402
-from store import (  # noqa: E402
-    Portal,
-    QuickBooksConnection,
-    migrate,  # noqa: E402
-    utcnow,
-)
+from store import Portal, QuickBooksConnection, migrate, utcnow  # noqa: E402
 from store.cipher import new_key  # noqa: E402
 
 PORTAL_ID = 1000001
@@ -525,7 +521,7 @@ def worker_timings(settings) -> dict[str, dict]:
                 seen = by_id.setdefault(int(execution_id), {"total_ms": 0.0, "own_ms": 0.0})
                 seen["total_ms"] += t["total_ms"]
                 seen["own_ms"] += t["own_ms"]
-    rows = store.executions_by_ids(db, list(by_id))
+    rows = ledger.by_ids(db, list(by_id))
     db.dispose()
     client.close()
     return {r.callback_id: by_id[r.id] for r in rows}

@@ -27,11 +27,11 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
-import store
 from executions import budgets as ratelimit
+from executions import ledger
 from jobs import tasks
 from jobs.callbacks import CALLBACK_LIFETIME, Completions
-from store import utcnow
+from store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -135,14 +135,14 @@ class Sweeper:
         grace = self.runtime.settings.pending_grace_seconds
         # Pending and never picked up (enqueue failed, Redis lost its data, job died early).
         since = utcnow() - timedelta(seconds=grace)
-        for page in _pages(lambda n, after: store.pending_executions(db, since, n, after)):
+        for page in _pages(lambda n, after: ledger.pending_untouched(db, since, n, after)):
             live = queue.live([r.id for r in page])
             for row in page:
                 if row.id not in live:
                     queue.enqueue(row.id)
                     counts["pending"] += 1
         # Running with a lapsed lease: its worker died (its RQ job still looks started).
-        lapsed = store.lapsed_executions(db, SWEEP_PAGE)
+        lapsed = ledger.lapsed(db, SWEEP_PAGE)
         live = queue.live([r.id for r in lapsed], count_started=False)
         for row in lapsed:
             if row.id not in live:
@@ -151,7 +151,7 @@ class Sweeper:
                 counts["lapsed"] += 1
         # Finished, but HubSpot has not accepted the callback completion yet.
         since = utcnow() - CALLBACK_LIFETIME
-        for page in _pages(lambda n, after: store.uncompleted_callbacks(db, since, n, after)):
+        for page in _pages(lambda n, after: ledger.uncompleted_callbacks(db, since, n, after)):
             for row in page:
                 if queue.completions.add(row):
                     counts["callbacks"] += 1

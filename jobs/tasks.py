@@ -14,14 +14,12 @@ import time
 
 from flask import current_app, has_app_context
 
-import store
 from actions import ACTIONS
 from actions.base import Outcome
 from executions import budgets as ratelimit
 from executions import executor, ledger
 from failures import TransientFailure
-from jobs.callbacks import DELIVERY_KEY, QUEUED
-from store import Execution
+from store.tables import Execution
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +113,7 @@ class LeaseKeeper:
     def _loop(self) -> None:
         while not self._stop.wait(max(0.2, self.lease_seconds / 3)):
             try:
-                store.extend_leases(self.db, self.ids, self.lease_seconds)
+                ledger.extend_leases(self.db, self.ids, self.lease_seconds)
             except Exception:  # a database blip: the next beat tries again
                 log.exception("could not extend execution leases")
 
@@ -132,7 +130,7 @@ class ChunkRun:
     def run(self, execution_id: int) -> dict[int, dict]:
         """Run the chunk; returns each execution's timings."""
         lease = self.settings.execution_lease_seconds
-        row = store.execution_by_id(self.db, execution_id)
+        row = ledger.by_id(self.db, execution_id)
         if row is None:
             return {}
         if row.finished:  # a repeat job, or the last one died before completing the callback
@@ -148,7 +146,7 @@ class ChunkRun:
         done: set[int] = set()
         try:
             with LeaseKeeper(self.db, ids, lease):
-                rows = store.executions_by_ids(self.db, ids)
+                rows = ledger.by_ids(self.db, ids)
                 self._prefetch(rows)
                 for row in rows:
                     timings[row.id] = self._run_one(row)
@@ -163,8 +161,8 @@ class ChunkRun:
         size = self.settings.queue_batch_size
         if size <= 1:
             return []
-        candidates = store.never_started_ids(self.db, portal_id, size - 1)
-        return [i for i in candidates if store.take_over_execution(self.db, i, lease)]
+        candidates = ledger.never_started_ids(self.db, portal_id, size - 1)
+        return [i for i in candidates if ledger.take_over_id(self.db, i, lease)]
 
     def _prefetch(self, rows: list[Execution]) -> None:
         """Let each action read what its executions need in batch calls (optional hook)."""
@@ -188,7 +186,7 @@ class ChunkRun:
         try:
             with ratelimit.patience(ratelimit.worker_wait(self.settings)):
                 executor.run(self.runtime, row)
-            if (row.trace or {}).get(DELIVERY_KEY) == QUEUED:
+            if ledger.answered_block(row):
                 completions.add_finished(row.portal_id, row.id)
         except TransientFailure as transient:
             # The executor released the row; run it again when the budget or service allows.
@@ -200,7 +198,7 @@ class ChunkRun:
                     "failed", error_code="INTERNAL_ERROR",
                     error_message="The server failed to run this execution; see its logs.",
                 ))  # fmt: skip
-                completions.add(store.execution_by_id(self.db, row.id))
+                completions.add(ledger.by_id(self.db, row.id))
             else:
                 delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
                 self.queue.defer(row.id, delay)
@@ -212,7 +210,5 @@ class ChunkRun:
     def _give_back(self, ids: list[int]) -> None:
         """Release rows this job took but did not run (it is stopping), and queue them again."""
         for execution_id in ids:
-            row = store.execution_by_id(self.db, execution_id)
-            if row is not None and row.status == "running":
-                ledger.release(self.db, row, "worker stopped before running it")
+            if ledger.release_if_running(self.db, execution_id, "worker stopped before running it"):
                 self.queue.enqueue(execution_id)

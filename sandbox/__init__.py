@@ -24,16 +24,17 @@ from flask.cli import get_debug_flag
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 import accounts
-import store
 from actions import ACTIONS
 from emulators.hubspot import HubSpotEmulator
 from emulators.hubspot.seed import seed_demo
 from emulators.hubspot.workflows import WorkflowDriver
 from emulators.quickbooks import QuickBooksEmulator
 from emulators.server import RunningServer
+from executions import ledger
 from settings import Settings
-from store import migrate
+from store import definitions, migrate
 from store.cipher import new_key
+from store.database import save
 from web.csrf import csrf_protected
 from web.routes import BadRequest
 
@@ -255,13 +256,13 @@ class Sandbox:
         self.seeded = seed_demo(hubspot)
         portal_id = self.seeded["portal_id"]
         # Earlier runs booked into emulators that are gone; a sandbox start is a fresh demo.
-        cleared = store.clear_portal_history(runtime.db, portal_id)
+        cleared = ledger.forget_portal(runtime.db, portal_id)
         if cleared:
             log.info("sandbox: cleared %s executions of the previous sandbox run", cleared)
         portal = accounts.install_portal(runtime, hubspot.issue_tokens(portal_id))
         portal.name = hubspot.portal(portal_id).name
         portal.hub_domain = hubspot.portal(portal_id).domain
-        store.save(runtime.db, portal)
+        save(runtime.db, portal)
         for demo in self.companies:
             quickbooks.add_company(demo.realm_id, demo.name, demo.country, demo.currency,
                                    demo.multicurrency)  # fmt: skip
@@ -285,7 +286,7 @@ class Sandbox:
         try:
             for done in publishing.publish(client, publishing.desired_definitions(s)):
                 # The emulator's ids are new each start: the dashboard shows these.
-                store.record_action_definition(
+                definitions.record_action_definition(
                     self.runtime.db,
                     s.hubspot_app_id,
                     done.slug,
@@ -349,7 +350,7 @@ def run_action(slug: str):
         portal_id = sandbox.portal_id
     delivery = sandbox.driver(portal_id).execute(slug, object_type, object_id, inputs,
                                                  retry=False)  # fmt: skip
-    execution = store.get_execution(sandbox.runtime.db, portal_id, delivery.callback_id)
+    execution = ledger.by_callback(sandbox.runtime.db, portal_id, delivery.callback_id)
     execution_id = execution.id if execution else None
     target = request.values.get("next", "")
     # Only a path on this server: "//host" and "/\\host" would leave it.

@@ -190,7 +190,7 @@ def test_inline_execution_answers_429_with_retry_after_when_the_budget_is_spent(
     world, runtime, monkeypatch
 ):
     from actions import ACTIONS
-    from store import get_execution
+    from executions.ledger import by_callback as get_execution
     from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 
     monkeypatch.setitem(ACTIONS, TEST_SLUG, TEST_ACTION)

@@ -94,9 +94,8 @@ def run_chunk(world, slug: str, records, realm: str, *, prefetched: bool):
 
 
 def _trace(world, row) -> dict:
-    import store
 
-    trace = dict(store.execution_by_id(world.runtime.db, row.id).trace or {})
+    trace = dict(ledger.by_id(world.runtime.db, row.id).trace or {})
     customer = trace.get("customer")
     if customer and customer.get("matched_by") == "cache":
         customer = {**customer, "matched_by": "email"}  # warmed by an earlier execution

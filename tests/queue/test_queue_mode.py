@@ -16,6 +16,7 @@ from rq.registry import FinishedJobRegistry
 
 import store
 from actions import ACTIONS
+from executions import ledger
 from jobs import queue as queue_mode
 from tests.queue.worker_main import settings_to_json
 from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
@@ -45,7 +46,7 @@ def enrol(world, deal_id, callback_id):
 
 def row(world, callback_id):
     """The ledger row of a delivery."""
-    return store.get_execution(world.runtime.db, world.portal_id, callback_id)
+    return ledger.by_callback(world.runtime.db, world.portal_id, callback_id)
 
 
 def work(world) -> None:
@@ -204,7 +205,7 @@ def test_an_execution_failing_unexpectedly_is_retried_then_failed_and_completed(
     assert queued.hubspot.completions == []
 
     # The eighth attempt gives up: the workflow continues with a readable failure.
-    store.update_execution(queued.runtime.db, first.id, attempts=7)
+    ledger.set_columns(queued.runtime.db, first.id, attempts=7)
     queue.redis.zadd(queue.delayed_key, {first.id: time.time() - 1})
     work(queued)
 

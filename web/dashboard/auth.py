@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
-import store
+from store import portals
 from web.csrf import check_csrf
 from web.dashboard import bp
 from web.routes import BadRequest, runtime
@@ -41,7 +41,7 @@ def _guard():
         return None
     ids = session_portal_ids()
     if not ids and g.sandbox:
-        ids = tuple(store.portal_ids(runtime().db))
+        ids = tuple(portals.portal_ids(runtime().db))
         if ids:
             sign_in(list(ids))
     if not ids:

@@ -8,7 +8,6 @@ from flask import Blueprint, redirect, render_template_string, request, session,
 from werkzeug.routing import BuildError
 
 import accounts
-import store
 from clients.quickbooks import QuickBooksError
 from clients.tokens import (
     AuthorizationRefused,
@@ -16,6 +15,7 @@ from clients.tokens import (
     exchange_quickbooks_code,
 )
 from clients.transport import Unavailable
+from store import companies
 from web.csrf import csrf_protected
 from web.routes import BadRequest, runtime
 
@@ -106,7 +106,7 @@ def quickbooks_disconnect(realm_id: str):
     portal_id = accounts.signed_in_portal(session)
     if portal_id is None:
         raise BadRequest("sign in through HubSpot first", 401)
-    connection = store.get_connection(rt.db, portal_id, realm_id)
+    connection = companies.get_connection(rt.db, portal_id, realm_id)
     if connection is None:
         # Another portal's realm looks exactly like an unknown one.
         raise BadRequest(f"QuickBooks company {realm_id} is not connected to this portal", 404)
