@@ -31,7 +31,7 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at revision {revision}")
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Attach the CLI groups."""
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)

@@ -217,8 +217,9 @@ class Maintenance:
                 log.exception("worker maintenance failed; retrying")
 
 
-def attach(app, runtime) -> None:
+def init_app(app) -> None:
     """Install rate budgets (Redis-backed in queue mode) and, with REDIS_URL, the queue."""
+    runtime = app.extensions["hubqbo"]
     settings = runtime.settings
     prefix = settings.redis_prefix
     current = lambda: runtime.settings  # noqa: E731 - tests replace runtime.settings

@@ -28,19 +28,11 @@ MAX_ATTEMPTS = 8
 ERROR_BACKOFF_SECONDS = 30.0
 ERROR_BACKOFF_CAP = 3600.0
 
-_app = None
-
-
 def current_runtime():
-    """The app's runtime: the running app's, or one built for this process (a bare `rq worker`)."""
-    global _app
-    if has_app_context():
-        return current_app.extensions["hubqbo"]
-    if _app is None:
-        from app import create_app
-
-        _app = create_app()
-    return _app.extensions["hubqbo"]
+    """The app's runtime: jobs run inside the app context `jobs.queue.run_worker` opens."""
+    if not has_app_context():
+        raise RuntimeError("queued executions run in `flask --app app worker`, not bare RQ")
+    return current_app.extensions["hubqbo"]
 
 
 class ApiClock(threading.local):

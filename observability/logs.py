@@ -229,6 +229,9 @@ def configure(app) -> None:
         clear()
 
 
+init_app = configure  # wiring by the name create_app calls every part by
+
+
 def _remember_secrets(settings) -> None:
     """Every configured secret value."""
     add_secrets(

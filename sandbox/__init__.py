@@ -36,7 +36,7 @@ from store import definitions, migrate
 from store.cipher import new_key
 from store.database import save
 from web.csrf import csrf_protected
-from web.routes import BadRequest
+from web.http import BadRequest
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,11 @@ def attach(app, runtime) -> None:
         use_local_address(runtime, ctx.params.get("host"), ctx.params.get("port"))
     if serving_now():
         sandbox.start()
+
+
+def init_app(app) -> None:
+    """Make this app a sandbox (``attach`` with the app's runtime)."""
+    attach(app, app.extensions["hubqbo"])
 
 
 def use_local_address(runtime, host: str | None, port: int | None) -> None:

@@ -7,8 +7,8 @@ from werkzeug.exceptions import HTTPException
 
 from store import portals
 from web.csrf import check_csrf
-from web.dashboard import bp
-from web.routes import BadRequest, runtime
+from web.dashboard.blueprint import bp
+from web.http import BadRequest, runtime
 
 # Pages an unsigned visitor may open.
 PUBLIC_ENDPOINTS = {"dashboard.signin", "dashboard.static", "dashboard.logout"}

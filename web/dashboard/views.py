@@ -23,8 +23,9 @@ from executions import ledger
 from failures import CATALOGUE
 from store import companies, definitions, links, portals, reports
 from store.reports import OUTCOMES
-from web.dashboard import auth, bp, charts, export, filters, replay
-from web.routes import runtime
+from web.dashboard import auth, charts, export, filters, replay
+from web.dashboard.blueprint import bp
+from web.http import runtime
 
 CHART_DAYS = 30
 

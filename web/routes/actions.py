@@ -11,7 +11,7 @@ from observability import logs
 from schemas.execution import ExecutionRequestSchema
 from schemas.records import record_type
 from store.companies import check_company
-from web.routes import BadRequest, json_object, load, runtime
+from web.http import BadRequest, json_object, load, runtime
 from web.signatures import hubspot_signed
 
 bp = Blueprint("actions", __name__)

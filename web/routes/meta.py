@@ -8,7 +8,7 @@ from flask import Blueprint, Response, g, request
 
 from observability import metrics
 from web import openapi
-from web.routes import runtime
+from web.http import runtime
 
 bp = Blueprint("meta", __name__)
 _METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -27,10 +27,8 @@ def openapi_document():
     return openapi.cached(runtime().settings.public_base_url)
 
 
-@bp.record_once
-def _install(state) -> None:
+def init_app(app) -> None:
     """Count executions and API calls, and time every request the app answers."""
-    app = state.app
     metrics.install(app.extensions["hubqbo"])
 
     @app.before_request

@@ -17,7 +17,7 @@ from clients.tokens import (
 from clients.transport import Unavailable
 from store import companies
 from web.csrf import csrf_protected
-from web.routes import BadRequest, runtime
+from web.http import BadRequest, runtime
 
 bp = Blueprint("oauth", __name__)
 log = logging.getLogger(__name__)
