@@ -23,7 +23,6 @@ from actions.base import Outcome
 from store.database import Database
 from store.tables import (
     FINAL_STATUSES,
-    UNFINISHED_STATUSES,
     ApiCall,
     Execution,
     ExecutionStatus,
@@ -279,11 +278,6 @@ def uncompleted_callbacks(db: Database, finished_since: datetime, limit: int,
         Execution.callback_completed == False,  # noqa: E712 - SQL comparison
         Execution.finished_at >= finished_since, Execution.id > after_id,  # type: ignore[operator]
     )  # fmt: skip
-
-
-def unfinished(execution: Execution) -> bool:
-    """True while a row has no outcome yet (pending or running)."""
-    return execution.status in UNFINISHED_STATUSES
 
 
 # --- seeding and the sandbox reset ----------------------------------------------------------
