@@ -112,9 +112,8 @@ def run(runtime, execution: Execution) -> Outcome:
         ledger.release(db, execution, "internal error")
         raise
     _save_calls(db, execution, calls, ctx)
-    if connection is not None:
-        ledger.note_company(db, execution, connection.realm_id)
-    ledger.finish(db, execution, outcome)
+    realm_id = connection.realm_id if connection is not None else None
+    ledger.finish(db, execution, outcome, realm_id=realm_id)
     runtime.observe_outcome(execution, outcome)
     return outcome
 

@@ -162,25 +162,23 @@ def record_step(db: Database, execution: Execution, step: str, data: dict) -> No
     execution.progress = progress
 
 
-def note_company(db: Database, execution: Execution, realm_id: str) -> None:
-    """Remember which QuickBooks company the execution booked in."""
-    _update(db, [execution.id], realm_id=realm_id)
-
-
 def note_trace(db: Database, execution: Execution, trace: dict) -> None:
     """Keep what resolution found (customer, lines) for the execution detail page."""
     _update(db, [execution.id], trace=trace)
 
 
-def finish(db: Database, execution: Execution, outcome: Outcome) -> dict:
-    """Store the final outcome; its output fields answer every later repeat."""
+def finish(db: Database, execution: Execution, outcome: Outcome,
+           realm_id: str | None = None) -> dict:
+    """Store the final outcome (and the company it booked in); its output fields answer every
+    later repeat."""
     outputs = outcome.output_fields()
+    company = {"realm_id": realm_id} if realm_id is not None else {}
     _update(
         db, [execution.id], status=FAILED if outcome.result == "failed" else SUCCEEDED,
         result=outcome.result, outputs=outputs, error_code=outcome.error_code,
         error_message=outcome.error_message, qbo_id=outcome.qbo_id,
         qbo_doc_number=outcome.qbo_doc_number, qbo_total=outcome.qbo_total,
-        lease_expires_at=None, finished_at=utcnow(),
+        lease_expires_at=None, finished_at=utcnow(), **company,
     )  # fmt: skip
     return outputs
 
