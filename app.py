@@ -7,15 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
-import commands as cli
+import commands
 from executions.runtime import Runtime
 from jobs import queue
 from observability import logs, metrics
 from settings import ConfigError, Settings
 from store import Database
 from store.cipher import TokenCipher
-from web import csrf, dashboard
-from web.routes import actions, errors, health, meta, oauth, options
+from web import csrf, dashboard, routes
 
 MAX_BODY = 1024 * 1024  # HubSpot payloads are small; refuse anything over 1 MiB unread.
 
@@ -46,21 +45,19 @@ def create_app(config: Settings | dict | None = None) -> Flask:
         MAX_FORM_MEMORY_SIZE=MAX_BODY,
         TESTING=settings.testing,
     )
-    runtime = Runtime(
+    app.extensions["hubqbo"] = Runtime(
         settings=settings,
         db=Database(settings.database_url),
         cipher=TokenCipher(settings.token_encryption_keys),
     )
-    app.extensions["hubqbo"] = runtime
-    queue.attach(app, runtime)  # rate budgets; with REDIS_URL, the RQ queue
+    # Each part wires itself; nothing is installed when a module is imported.
+    queue.init_app(app)  # rate budgets; with REDIS_URL, the RQ queue
     logs.init_app(app)
-    metrics.init_app(app)
-    for module in (actions, options, oauth, health, meta, dashboard):
-        app.register_blueprint(module.bp)
-    errors.register(app)
-    csrf.register(app)
-    dashboard.register(app)
-    cli.register(app)
+    metrics.init_app(app)  # executions, API calls, request timings
+    routes.init_app(app)  # blueprints, metrics hooks, error handlers
+    csrf.init_app(app)
+    dashboard.init_app(app)
+    commands.init_app(app)
     if settings.sandbox and not settings.testing:
         sandbox.init_app(app)
     return app

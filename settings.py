@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 
 QUICKBOOKS_HOSTS = {
     "production": "https://quickbooks.api.intuit.com",
@@ -76,7 +76,39 @@ class Settings:
     # "json", "text", or "auto": JSON under gunicorn and workers, text under `flask run` or
     # when stderr is a terminal (observability.logs.console_format).
     log_format: str = "auto"
-    extra: Mapping[str, object] = field(default_factory=dict)
+
+    # --- tuning: no environment variable; tests and benchmarks set them by name -----------
+    # Outbound API calls: tries per call, and the first retry's backoff (it doubles).
+    client_attempts: int = 3
+    client_backoff: float = 0.5
+    # Queue mode: Redis key prefix (also the RQ queue's name), and how many of one portal's
+    # waiting executions a job takes at once (QuickBooks batches hold 30 items).
+    redis_prefix: str = "hubqbo"
+    queue_batch_size: int = 30
+    # A pending row younger than this may still be on its way into the queue; the sweep spares it.
+    pending_grace_seconds: float = 10.0
+    # Callback completions finishing within this window share one HubSpot call.
+    callback_window_seconds: float = 1.0
+    # How long a request handler may wait for rate budget before answering 429 (longer than a
+    # per-second window: only a spent minute answers 429), and how long a worker may wait.
+    inline_budget_wait: float = 2.0
+    worker_budget_wait: float = 30.0
+    # Added to every rate window, so clock skew with the API never tips a window over.
+    rate_margin_seconds: float = 0.2
+    # QuickBooks limits per company (reference: 10/s, 500/min, 40 batch requests/min), and how
+    # long every worker stops calling a company after its 429.
+    quickbooks_per_second: int = 10
+    quickbooks_per_minute: int = 500
+    quickbooks_batch_per_minute: int = 40
+    quickbooks_pause_seconds: float = 60.0
+    # HubSpot's per-portal budget: 100 requests per 10 seconds (the safe floor of reference §7).
+    hubspot_per_window: int = 100
+    hubspot_window_seconds: float = 10.0
+    # How long a QuickBooks company's dropdown options stay cached: short enough that a term or
+    # account added in QuickBooks shows up within minutes.
+    options_cache_seconds: float = 300.0
+    # The sandbox's emulator ports (HubSpot, QuickBooks); 0 picks free ports (tests).
+    sandbox_ports: tuple[int, int] = (5001, 5002)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-import store
 from clients.tokens import apply_hubspot_tokens, hubspot_token_info
 from clients.transport import Unavailable
-from store import Portal
+from store import Portal, portals
+from store.database import save
 
 
 def hubspot_redirect_uri(settings) -> str:
@@ -35,10 +35,10 @@ def install_portal(runtime, token: dict) -> Portal:
         hub_id = info.get("hub_id")
     if not hub_id:
         raise Unavailable("HubSpot", "the token info has no hub_id")
-    portal = store.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
+    portal = portals.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
     portal.hub_domain = str(info.get("hub_domain") or portal.hub_domain or "")
     portal.name = portal.name or portal.hub_domain
     apply_hubspot_tokens(portal, token, runtime.cipher)
-    return store.save(runtime.db, portal)
+    return save(runtime.db, portal)
 
 

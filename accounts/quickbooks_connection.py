@@ -8,7 +8,6 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.exc import IntegrityError
 
-import store
 from clients.quickbooks import QuickBooksAuthError, QuickBooksError
 from clients.tokens import (
     QUICKBOOKS_SCOPE,
@@ -18,8 +17,9 @@ from clients.tokens import (
 )
 from clients.transport import StaticToken, Unavailable
 from failures import ActionFailed
-from store import QuickBooksConnection, utcnow
+from store import QuickBooksConnection, companies, utcnow
 from store.cipher import InvalidToken
+from store.database import save
 
 
 def quickbooks_redirect_uri(settings) -> str:
@@ -76,7 +76,7 @@ def connect_company(runtime, portal_id: int, realm_id: str, token: dict) -> Quic
     """Store a portal's connection to a company (new or reconnected) with its facts."""
     facts = read_company(runtime, realm_id, token["access_token"])
     for _attempt in range(2):  # a concurrent first connect of the same pair may win the insert
-        row = store.get_connection(runtime.db, portal_id, realm_id) or QuickBooksConnection(
+        row = companies.get_connection(runtime.db, portal_id, realm_id) or QuickBooksConnection(
             portal_id=portal_id, realm_id=realm_id, connected_at=utcnow()
         )
         row.company_name = facts.name
@@ -87,7 +87,7 @@ def connect_company(runtime, portal_id: int, realm_id: str, token: dict) -> Quic
         row.tax_mode = facts.tax_mode
         apply_quickbooks_tokens(row, token, runtime.cipher)
         try:
-            return store.save(runtime.db, row)
+            return save(runtime.db, row)
         except IntegrityError:
             continue
     raise RuntimeError("could not store the QuickBooks connection")  # pragma: no cover
@@ -108,7 +108,7 @@ def disconnect_company(runtime, connection: QuickBooksConnection) -> bool:
             token = ""
         if token:
             revoked = revoke_quickbooks_token(runtime.settings, token)
-    store.delete_connection(runtime.db, connection.id)
+    companies.delete_connection(runtime.db, connection.id)
     return revoked
 
 
@@ -122,7 +122,7 @@ def check_disconnected(runtime, portal_ids: list[int], realm_id: str) -> list[tu
     """
     results = []
     for portal_id in portal_ids:
-        row = store.get_connection(runtime.db, portal_id, realm_id)
+        row = companies.get_connection(runtime.db, portal_id, realm_id)
         if row is None:
             continue
         name = row.company_name or row.realm_id
@@ -145,9 +145,9 @@ def check_disconnected(runtime, portal_ids: list[int], realm_id: str) -> list[tu
 
 def mark_reconnect_required(runtime, connection: QuickBooksConnection, reason: str) -> None:
     """Flag a connection so executions fail with QUICKBOOKS_RECONNECT_REQUIRED."""
-    row = store.get_connection(runtime.db, connection.portal_id, connection.realm_id)
+    row = companies.get_connection(runtime.db, connection.portal_id, connection.realm_id)
     if row is not None:
         row.status = "reconnect_required"
         row.last_error = reason
         row.updated_at = utcnow()
-        store.save(runtime.db, row)
+        save(runtime.db, row)

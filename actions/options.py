@@ -12,18 +12,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import store
 from clients.quickbooks import QuickBooksError
 from clients.transport import Unavailable
-from executions.executor import resolve_company
 from failures import ActionFailed
-from store import QuickBooksConnection
+from store.companies import connections_for, resolve_company
+from store.tables import QuickBooksConnection
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-# Short enough that a term or account added in QuickBooks shows up within minutes.
-CACHE_SECONDS = 300.0
 COMPANY_FIELD = "quickbooks_company"
 US_TAX_NOTICE = "Not needed: QuickBooks computes US sales tax"
 
@@ -223,7 +220,7 @@ def answer(
         raise UnknownField(f"no options for {field!r}; fields with options: {', '.join(FIELDS)}")
     offset = decode_cursor(after)
     if field == COMPANY_FIELD:
-        options = company_options(store.connections_for(runtime.db, portal_id))
+        options = company_options(connections_for(runtime.db, portal_id))
         if not options:
             return notice("No QuickBooks company is connected: connect one in the dashboard")
         return page(options, query, offset)
@@ -278,7 +275,7 @@ def entity_records(
     finally:
         client.transport.session.close()
     records = [_slim(entity, r) for r in raw]
-    ttl = float(settings.extra.get("options_cache_seconds", CACHE_SECONDS))
+    ttl = settings.options_cache_seconds
     cache.put(key, records, ttl, settings.redis_url)
     return records
 

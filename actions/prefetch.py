@@ -31,13 +31,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-import store
 from actions import lookups
 from actions.resolve import CONTACT_PROPERTIES, LINE_ITEM_PROPERTIES, QUOTE_SIGNER
 from clients.quickbooks import QuickBooksError, escape
 from clients.transport import Unavailable
-from failures import TransientFailure
+from failures import ActionFailed, CompanyRefused, TransientFailure
 from schemas.records import DEAL, PAYMENT, QUOTE, RECORD_PROPERTIES, RecordType, record_type
+from store.companies import resolve_company
+from store.tables import QuickBooksConnection
 
 log = logging.getLogger(__name__)
 
@@ -236,8 +237,8 @@ def read_chunk(client, kind: RecordType, ids: list[str]) -> dict[str, SaleReads]
 def warm_customers(runtime, executions, read: dict[tuple[int, str, str], SaleReads]) -> None:
     """Look up the chunk's billing emails no customer is cached for, per QuickBooks company, in
     batch requests; found customers go to the company's ``lookups`` cache."""
-    wanted: dict[int, tuple[store.QuickBooksConnection, set[str]]] = {}
-    connections: dict[tuple[int, str], store.QuickBooksConnection | None] = {}
+    wanted: dict[int, tuple[QuickBooksConnection, set[str]]] = {}
+    connections: dict[tuple[int, str], QuickBooksConnection | None] = {}
     for row in executions:
         kind = record_type(row.object_type)
         reads = read.get((row.portal_id, kind.path, str(row.object_id))) if kind else None
@@ -270,12 +271,11 @@ def billing_email(reads: SaleReads, kind: RecordType, row) -> str:
 
 def _connection(db, portal_id: int, requested: str):
     """The company an execution books in (as the executor resolves it), if connected."""
-    if requested:
-        found = store.get_connection(db, portal_id, requested)
-    else:
-        connections = store.connections_for(db, portal_id)
-        found = connections[0] if len(connections) == 1 else None
-    return found if found is not None and found.status == "connected" else None
+    try:
+        found = resolve_company(db, portal_id, requested)
+    except (ActionFailed, CompanyRefused):
+        return None  # the execution itself fails with the reason
+    return found if found.status == "connected" else None
 
 
 def _look_up_customers(runtime, connection, emails: list[str]) -> None:

@@ -10,11 +10,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-import store
 from actions import ACTIONS
 from actions.definition import definition, project_file
 from clients.hubspot import DefinitionsClient, HubSpotError
 from clients.transport import Unavailable
+from store import definitions
 
 hubspot_cli = AppGroup("hubspot", help="The HubSpot app: publish or export the action definitions.")
 
@@ -116,7 +116,7 @@ def publish_actions(dry_run: bool) -> None:
     finally:
         client.transport.session.close()
     for r in results:
-        store.record_action_definition(runtime.db, settings.hubspot_app_id, r.slug,
+        definitions.record_action_definition(runtime.db, settings.hubspot_app_id, r.slug,
                                        r.definition_id, r.revision_id,
                                        changed=r.status != "unchanged")  # fmt: skip
         click.echo(f"{r.status:<9} {r.slug:<22} id {r.definition_id}")

@@ -38,13 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import store  # noqa: E402
+from executions import ledger  # noqa: E402
 from settings import Settings  # noqa: E402
-from store import (  # noqa: E402
-    Portal,
-    QuickBooksConnection,
-    migrate,  # noqa: E402
-    utcnow,
-)
+from store import Portal, QuickBooksConnection, migrate, utcnow  # noqa: E402
 from store.cipher import new_key  # noqa: E402
 
 PORTAL_ID = 1000001
@@ -323,7 +319,7 @@ class Bench:
             hubspot_api_base=hs_server.url, quickbooks_client_id="qbo-client",
             quickbooks_client_secret="qbo-secret", quickbooks_api_base=qbo_url,
             quickbooks_token_url=f"{qbo_url}/oauth2/v1/tokens/bearer",
-            extra={"redis_prefix": prefix},
+            redis_prefix=prefix,
         )  # fmt: skip
         self.connect(settings, hubspot, qbo_url)
         if a.mode == "queue":
@@ -515,7 +511,7 @@ def worker_timings(settings) -> dict[str, dict]:
     from rq.registry import FinishedJobRegistry
 
     client = Redis.from_url(settings.redis_url)
-    queue = Queue(settings.extra["redis_prefix"], connection=client)
+    queue = Queue(settings.redis_prefix, connection=client)
     ids = FinishedJobRegistry(queue=queue).get_job_ids()
     db = store.Database(settings.database_url)
     by_id: dict[int, dict] = {}
@@ -525,7 +521,7 @@ def worker_timings(settings) -> dict[str, dict]:
                 seen = by_id.setdefault(int(execution_id), {"total_ms": 0.0, "own_ms": 0.0})
                 seen["total_ms"] += t["total_ms"]
                 seen["own_ms"] += t["own_ms"]
-    rows = store.executions_by_ids(db, list(by_id))
+    rows = ledger.by_ids(db, list(by_id))
     db.dispose()
     client.close()
     return {r.callback_id: by_id[r.id] for r in rows}

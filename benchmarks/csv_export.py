@@ -26,15 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import store
 from app import create_app  # noqa: E402
+from executions import ledger  # noqa: E402
 from settings import Settings  # noqa: E402
-from store import (  # noqa: E402
-    ExecutionFilter,
-    migrate,  # noqa: E402
-    utcnow,
-)
+from store import migrate, reports, utcnow  # noqa: E402
 from store.cipher import new_key  # noqa: E402
+from store.reports import ExecutionFilter  # noqa: E402
 
 PORTAL = 4242001
 BATCH = 5000
@@ -95,7 +92,7 @@ def seed(url: str, rows: int) -> None:
                 "created_at": now - timedelta(seconds=n * 25), "updated_at": now,
                 "finished_at": now - timedelta(seconds=n * 25),
             })  # fmt: skip
-        store.insert_executions(runtime.db, batch)
+        ledger.insert_rows(runtime.db, batch)
     runtime.db.dispose()
 
 
@@ -129,7 +126,7 @@ def load_all(url: str, rows: int) -> dict:
     runtime = make_app(url).extensions["hubqbo"]
     before = status_kib("VmRSS")
     reset_peak()
-    loaded = store.list_executions(runtime.db, ExecutionFilter((PORTAL,)), 0, rows)
+    loaded = reports.list_executions(runtime.db, ExecutionFilter((PORTAL,)), 0, rows)
     peak = status_kib("VmHWM")
     count = len(loaded)
     del loaded

@@ -6,9 +6,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-import store
 from actions import publishing
-from store import migrate
+from executions import ledger
+from store import migrate, rotation
 from web.dashboard import replay
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -31,7 +31,7 @@ def db_downgrade(revision: str) -> None:
     click.echo(f"database at revision {revision}")
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Attach the CLI groups."""
     app.cli.add_command(db_cli)
     app.cli.add_command(keys_cli)
@@ -51,14 +51,14 @@ def executions_replay(execution_ids: tuple[int, ...]) -> None:
     runtime = current_app.extensions["hubqbo"]
     unresolved = 0
     for execution_id in execution_ids:
-        execution = store.execution_by_id(runtime.db, execution_id)
+        execution = ledger.by_id(runtime.db, execution_id)
         if execution is None:
             click.echo(f"{execution_id}: no such execution", err=True)
             unresolved += 1
             continue
         result = replay.run_again(runtime, execution)
         click.echo(f"{execution_id}: {result.execution.status} — {result.message}")
-        unresolved += not result.ran or result.execution.status != "succeeded"
+        unresolved += not result.ran or result.execution.status != ledger.SUCCEEDED
     if unresolved:
         raise SystemExit(1)
 
@@ -104,12 +104,10 @@ keys_cli = AppGroup("keys", help="Token encryption keys.")
 @keys_cli.command("rotate")
 def keys_rotate() -> None:
     """Re-encrypt every stored token under the first key of TOKEN_ENCRYPTION_KEYS."""
-    import store
-
     runtime = current_app.extensions["hubqbo"]
     try:
-        counts = store.rotate_tokens(runtime.db, runtime.cipher.rotate)
-    except store.TokenRotationFailed as exc:
+        counts = rotation.rotate_tokens(runtime.db, runtime.cipher.rotate)
+    except rotation.TokenRotationFailed as exc:
         raise click.ClickException(f"{exc}; no token was changed") from None
     click.echo(
         f"re-encrypted {counts['portals']} HubSpot portal tokens and "

@@ -29,17 +29,7 @@ from failures import TransientFailure
 
 log = logging.getLogger(__name__)
 
-# QuickBooks asks for a 60-second wait after a 429 (reference §6).
-QUICKBOOKS_PAUSE_SECONDS = 60.0
-# Requests reach the API a little after we grant them, and not always in grant order; a window
-# this much wider than the API's keeps jitter in transit from crowding 11 requests into the API's
-# second. 0.2 s holds the per-second pace at 10 per 1.2 s = 500/min, QuickBooks' minute rate, so
-# a long run loses nothing to it; 0.05 s still drew 429s under load (each a 60-second pause).
-DEFAULT_MARGIN_SECONDS = 0.2
-# How long a budget check may wait before giving up: inline requests answer 429 + Retry-After
-# rather than hold HubSpot's connection; queue workers wait longer (see `patience`).
-DEFAULT_INLINE_WAIT = 2.0  # longer than a per-second window: only a spent minute answers 429
-DEFAULT_WORKER_WAIT = 30.0
+# The limits, the rate margin, the 429 pause and the budget waits are settings (settings.py).
 
 
 @dataclass(frozen=True)
@@ -246,13 +236,12 @@ class QuickBooksBudget:
         return f"{self.prefix}:qbo:{{{realm}}}:{part}"
 
     def _windows(self) -> tuple[Window, Window, Window]:
-        extra = self.settings().extra
-        margin = float(extra.get("rate_margin_seconds", DEFAULT_MARGIN_SECONDS))
+        s = self.settings()
+        margin = s.rate_margin_seconds
         return (
-            Window(_share(int(extra.get("quickbooks_per_second", 10)), self.share), 1.0 + margin),
-            Window(_share(int(extra.get("quickbooks_per_minute", 500)), self.share), 60.0 + margin),
-            Window(_share(int(extra.get("quickbooks_batch_per_minute", 40)), self.share),
-                   60.0 + margin),
+            Window(_share(s.quickbooks_per_second, self.share), 1.0 + margin),
+            Window(_share(s.quickbooks_per_minute, self.share), 60.0 + margin),
+            Window(_share(s.quickbooks_batch_per_minute, self.share), 60.0 + margin),
         )
 
     def for_realm(self, realm: str) -> Gate:
@@ -261,7 +250,8 @@ class QuickBooksBudget:
         gate = Gate(
             self.limiter, f"QuickBooks company {realm}", self._key(realm, "pause"),
             [(self._key(realm, "second"), second), (self._key(realm, "minute"), minute)],
-            default_wait=_inline_wait(self.settings()), pause_seconds=QUICKBOOKS_PAUSE_SECONDS,
+            default_wait=_inline_wait(self.settings()),
+            pause_seconds=self.settings().quickbooks_pause_seconds,
         )  # fmt: skip
         gate.batch = Gate(
             self.limiter, f"QuickBooks company {realm} (batch)", self._key(realm, "pause"),
@@ -269,8 +259,10 @@ class QuickBooksBudget:
         )  # fmt: skip
         return gate
 
-    def pause(self, realm: str, seconds: float = QUICKBOOKS_PAUSE_SECONDS) -> None:
+    def pause(self, realm: str, seconds: float | None = None) -> None:
         """Stop every worker calling this company for a while (after a 429)."""
+        if seconds is None:
+            seconds = self.settings().quickbooks_pause_seconds
         self.limiter.pause(self._key(realm, "pause"), seconds)
 
 
@@ -285,11 +277,10 @@ class HubSpotBudget:
 
     def for_portal(self, portal_id) -> Gate:
         """The gate the HubSpot client of one portal calls before every request."""
-        extra = self.settings().extra
-        margin = float(extra.get("rate_margin_seconds", DEFAULT_MARGIN_SECONDS))
+        s = self.settings()
         window = Window(
-            _share(int(extra.get("hubspot_per_window", 100)), self.share),
-            float(extra.get("hubspot_window_seconds", 10.0)) + margin,
+            _share(s.hubspot_per_window, self.share),
+            s.hubspot_window_seconds + s.rate_margin_seconds,
         )
         key = f"{self.prefix}:hs:{{{portal_id}}}"
         # A 429 from HubSpot means the portal's window is full: wait that window out everywhere.
@@ -302,9 +293,9 @@ class HubSpotBudget:
 
 def _inline_wait(settings) -> float:
     """How long a request handler may wait for budget before answering 429."""
-    return float(settings.extra.get("inline_budget_wait", DEFAULT_INLINE_WAIT))
+    return settings.inline_budget_wait
 
 
 def worker_wait(settings) -> float:
     """How long a queue worker may wait for budget before deferring the job."""
-    return float(settings.extra.get("worker_budget_wait", DEFAULT_WORKER_WAIT))
+    return settings.worker_budget_wait

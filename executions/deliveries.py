@@ -7,9 +7,7 @@ import math
 from actions.base import Action
 from executions import executor, ledger
 from failures import TransientFailure
-from jobs.callbacks import DELIVERY_KEY, QUEUED
 from schemas.records import record_type
-from store import Execution
 
 # How long HubSpot may wait for a queued execution's callback (ISO-8601, reference §3.3).
 BLOCK_EXPIRATION = "P1D"
@@ -25,9 +23,9 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     """Claim the (portal, callbackId) row and answer: outputs, BLOCK, or 429 while running."""
     settings = runtime.settings
     record = request_data["object"]
-    execution = Execution(
-        portal_id=request_data["origin"]["portalId"],
-        callback_id=request_data["callbackId"],
+    execution = ledger.new_execution(
+        request_data["origin"]["portalId"],
+        request_data["callbackId"],
         action=action.slug,
         object_type=record_type(record["objectType"]).path,
         object_id=str(record["objectId"]),
@@ -36,7 +34,7 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     )
     queued = runtime.queue is not None
     if queued:  # its outcome goes back through HubSpot's callbacks API (jobs/callbacks.py)
-        execution.trace = {DELIVERY_KEY: QUEUED}
+        ledger.mark_answered_block(execution)
     claimed = ledger.claim(
         runtime.db,
         execution,

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-import store
 from actions import ACTIONS
 from actions.base import Action, Outcome
 from clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
@@ -17,12 +15,12 @@ from executions import ledger
 from failures import ActionFailed, CompanyRefused, TransientFailure
 from observability import logs
 from schemas.records import RecordType, record_type
-from store import ApiCall, Database, Execution, QuickBooksConnection, TransactionLink
+from store import links
+from store.companies import resolve_company
+from store.database import Database
+from store.tables import ApiCall, Execution, QuickBooksConnection, TransactionLink
 
 log = logging.getLogger(__name__)
-
-# requestids derive from this namespace so a retried step replays at QuickBooks (SPEC §3).
-REQUEST_ID_NAMESPACE = uuid.UUID("5b0f2a57-1f1e-4d59-9a55-6f1b7f3c2d10")
 
 
 @dataclass
@@ -71,10 +69,8 @@ class ActionContext:
         self.trace: dict[str, Any] = dict(execution.trace or {})
 
     def request_id(self, step: str) -> str:
-        """The deterministic QuickBooks requestid of one step (36 chars)."""
-        ex = self.execution
-        name = f"{ex.portal_id}:{ex.callback_id}:{ex.generation}:{step}"
-        return str(uuid.uuid5(REQUEST_ID_NAMESPACE, name))
+        """The deterministic QuickBooks requestid of one step (the ledger's rule)."""
+        return ledger.request_id(self.execution, step)
 
     def step_done(self, step: str) -> dict | None:
         """What an earlier attempt recorded for this step, if it finished."""
@@ -82,40 +78,11 @@ class ActionContext:
 
     def record_step(self, step: str, data: dict) -> None:
         """Commit a finished step at once, so a retry resumes after it."""
-        self.execution.progress = store.record_step(self.db, self.execution.id, step, data)
+        ledger.record_step(self.db, self.execution, step, data)
 
     def note(self, key: str, value: Any) -> None:
         """Keep a resolved value (customer, lines) for the execution detail page."""
         self.trace[key] = value
-
-
-def resolve_company(db: Database, portal_id: int, requested: str | None) -> QuickBooksConnection:
-    """The portal's QuickBooks company for this execution (never another portal's)."""
-    if requested:
-        connection = store.get_connection(db, portal_id, str(requested).strip())
-        if connection is None:
-            raise CompanyRefused(
-                f"QuickBooks company {requested} is not connected to portal {portal_id}"
-            )
-        return connection
-    connections = store.connections_for(db, portal_id)
-    if not connections:
-        raise ActionFailed(
-            "QUICKBOOKS_NOT_CONNECTED", "No QuickBooks company is connected to this portal."
-        )
-    if len(connections) > 1:
-        raise ActionFailed(
-            "QUICKBOOKS_COMPANY_REQUIRED",
-            "Several QuickBooks companies are connected: choose one in the action's settings.",
-        )
-    return connections[0]
-
-
-def check_company(db: Database, portal_id: int, inputs: dict) -> None:
-    """Refuse (CompanyRefused) an execution naming another portal's company."""
-    requested = inputs.get("quickbooks_company")
-    if requested:
-        resolve_company(db, portal_id, requested)
 
 
 def run(runtime, execution: Execution) -> Outcome:
@@ -145,9 +112,8 @@ def run(runtime, execution: Execution) -> Outcome:
         ledger.release(db, execution, "internal error")
         raise
     _save_calls(db, execution, calls, ctx)
-    if connection is not None:
-        store.update_execution(db, execution.id, realm_id=connection.realm_id)
-    ledger.finish(db, execution, outcome)
+    realm_id = connection.realm_id if connection is not None else None
+    ledger.finish(db, execution, outcome, realm_id=realm_id)
     runtime.observe_outcome(execution, outcome)
     return outcome
 
@@ -206,13 +172,13 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
     """With if_exists=skip, the transaction this action already made for the record."""
     if inputs.get("if_exists", "skip") != "skip":
         return None
-    link = store.latest_link(
+    link = links.latest_link(
         db, execution.portal_id, connection.realm_id, action.slug,
         execution.object_type, execution.object_id,
     )  # fmt: skip
     if link is None or link.execution_id == execution.id:
         return None
-    previous = store.execution_by_id(db, link.execution_id) if link.execution_id else None
+    previous = ledger.by_id(db, link.execution_id) if link.execution_id else None
     outputs = (previous.outputs if previous else {}) or {}
     return Outcome(
         "existing",
@@ -227,7 +193,7 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
 
 def _link(db, execution, connection, outcome: Outcome) -> None:
     """Remember which transaction this execution created for the record."""
-    store.add_link(
+    links.add_link(
         db,
         TransactionLink(
             portal_id=execution.portal_id,
@@ -246,7 +212,7 @@ def _link(db, execution, connection, outcome: Outcome) -> None:
 
 def _save_calls(db, execution, calls: CallLog, ctx: ActionContext | None) -> None:
     """Persist the call log and the resolution trace for the dashboard."""
-    store.add_api_calls(
+    links.add_api_calls(
         db,
         [
             ApiCall(
@@ -262,4 +228,4 @@ def _save_calls(db, execution, calls: CallLog, ctx: ActionContext | None) -> Non
         ],
     )
     if ctx is not None and ctx.trace:
-        store.update_execution(db, execution.id, trace=ctx.trace)
+        ledger.note_trace(db, execution, ctx.trace)

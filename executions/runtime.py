@@ -71,10 +71,9 @@ class Runtime:
 
     def client_tuning(self) -> dict:
         """Retry tuning (tests shorten the backoff)."""
-        extra = self.settings.extra
         return {
-            "attempts": int(extra.get("client_attempts", 3)),
-            "backoff": float(extra.get("client_backoff", 0.5)),
+            "attempts": self.settings.client_attempts,
+            "backoff": self.settings.client_backoff,
         }
 
     def observed(self, on_call):

@@ -13,10 +13,11 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import store
 from clients.hubspot import HubSpotError, HubSpotRateLimited
+from executions import ledger
 from failures import TransientFailure
-from store import ApiCall, Execution, utcnow
+from store import links
+from store.tables import ApiCall, Execution, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,19 +31,11 @@ CALLBACK_LIFETIME = timedelta(days=1)
 # Answers meaning HubSpot will never accept this completion (unknown or expired callbackId, a
 # body it rejects); anything else (429, 5xx, 401, 403 until the app is reinstalled) is retried.
 REFUSALS = frozenset({400, 404, 409, 410})
-# Marks the ledger rows answered BLOCK (their outcome goes back through a callback).
-DELIVERY_KEY, QUEUED = "delivery", "queued"
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-
-
-def awaits_callback(execution: Execution) -> bool:
-    """True for a finished queued execution whose callback HubSpot has not accepted yet."""
-    queued = (execution.trace or {}).get(DELIVERY_KEY) == QUEUED
-    return queued and execution.finished and not execution.callback_completed
 
 
 class Completions:
@@ -78,7 +71,7 @@ class Completions:
 
         Returns True when it was not queued already.
         """
-        if not awaits_callback(execution) or self.redis.exists(self._refused(execution.id)):
+        if not ledger.awaits_callback(execution) or self.redis.exists(self._refused(execution.id)):
             return False
         return self.add_finished(execution.portal_id, execution.id)
 
@@ -133,8 +126,8 @@ class Completions:
     def _send(self, portal_id: int, ids: list[int]) -> int:
         """One batch call (or a single call) for these executions; reschedules on failure."""
         outbox = self._outbox(portal_id)
-        rows = store.executions_by_ids(self.runtime.db, ids)
-        ready = [r for r in rows if awaits_callback(r)]
+        rows = ledger.by_ids(self.runtime.db, ids)
+        ready = [r for r in rows if ledger.awaits_callback(r)]
         stale = set(ids) - {r.id for r in ready}
         if stale:  # completed meanwhile, rerun, or gone: nothing to send
             self._forget(outbox, *stale)
@@ -162,7 +155,7 @@ class Completions:
             return 0
         finally:
             self._record_calls(ready, calls)
-        store.mark_callbacks_completed(self.runtime.db, [r.id for r in ready])
+        ledger.mark_callbacks_completed(self.runtime.db, [r.id for r in ready])
         self._forget(outbox, *(r.id for r in ready))
         return len(ready)
 
@@ -190,7 +183,7 @@ class Completions:
 
     def _record_calls(self, rows: list[Execution], calls: list[dict]) -> None:
         """Show the completion call on each execution's detail page."""
-        store.add_api_calls(self.runtime.db, [
+        links.add_api_calls(self.runtime.db, [
             ApiCall(execution_id=r.id, service=c["service"], method=c["method"],
                     path=c["path"][:500], status=c.get("status", 0),
                     duration_ms=int(c.get("duration_ms", 0)))

@@ -27,11 +27,11 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
-import store
 from executions import budgets as ratelimit
+from executions import ledger
 from jobs import tasks
 from jobs.callbacks import CALLBACK_LIFETIME, Completions
-from store import utcnow
+from store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,6 @@ FAILURE_TTL = 86400
 # How often a worker's maintenance thread releases due retries and flushes callbacks.
 TICK_SECONDS = 0.25
 SWEEP_SECONDS = 10.0
-# A pending row younger than this may still be on its way into the queue.
-PENDING_GRACE_SECONDS = 10.0
 SWEEP_PAGE = 500
 
 # ZRANGEBYSCORE + ZREM in one step: each due id is handed to exactly one caller.
@@ -134,18 +132,17 @@ class Sweeper:
         """One pass over the ledger; safe to run in several workers at once."""
         db, queue = self.runtime.db, self.queue
         counts = {"pending": 0, "lapsed": 0, "callbacks": 0}
-        grace = float(self.runtime.settings.extra.get("pending_grace_seconds",
-                                                      PENDING_GRACE_SECONDS))  # fmt: skip
+        grace = self.runtime.settings.pending_grace_seconds
         # Pending and never picked up (enqueue failed, Redis lost its data, job died early).
         since = utcnow() - timedelta(seconds=grace)
-        for page in _pages(lambda n, after: store.pending_executions(db, since, n, after)):
+        for page in _pages(lambda n, after: ledger.pending_untouched(db, since, n, after)):
             live = queue.live([r.id for r in page])
             for row in page:
                 if row.id not in live:
                     queue.enqueue(row.id)
                     counts["pending"] += 1
         # Running with a lapsed lease: its worker died (its RQ job still looks started).
-        lapsed = store.lapsed_executions(db, SWEEP_PAGE)
+        lapsed = ledger.lapsed(db, SWEEP_PAGE)
         live = queue.live([r.id for r in lapsed], count_started=False)
         for row in lapsed:
             if row.id not in live:
@@ -154,7 +151,7 @@ class Sweeper:
                 counts["lapsed"] += 1
         # Finished, but HubSpot has not accepted the callback completion yet.
         since = utcnow() - CALLBACK_LIFETIME
-        for page in _pages(lambda n, after: store.uncompleted_callbacks(db, since, n, after)):
+        for page in _pages(lambda n, after: ledger.uncompleted_callbacks(db, since, n, after)):
             for row in page:
                 if queue.completions.add(row):
                     counts["callbacks"] += 1
@@ -188,7 +185,7 @@ class Maintenance:
     def run_once(self, sweep: bool = True, force: bool = False) -> None:
         """One round of every duty; the sweep only if no other worker swept just now (or force)."""
         self.queue.release_due()
-        window = float(self.runtime.settings.extra.get("callback_window_seconds", 1.0))
+        window = self.runtime.settings.callback_window_seconds
         self.queue.completions.flush_all(min_age=window)
         lock = f"{self.queue.prefix}:sweep"
         ttl = max(1, int(self.sweep_seconds) - 1)
@@ -220,10 +217,11 @@ class Maintenance:
                 log.exception("worker maintenance failed; retrying")
 
 
-def attach(app, runtime) -> None:
+def init_app(app) -> None:
     """Install rate budgets (Redis-backed in queue mode) and, with REDIS_URL, the queue."""
+    runtime = app.extensions["hubqbo"]
     settings = runtime.settings
-    prefix = str(settings.extra.get("redis_prefix", "hubqbo"))
+    prefix = settings.redis_prefix
     current = lambda: runtime.settings  # noqa: E731 - tests replace runtime.settings
     runtime.call_observers.append(tasks.API_CLOCK)  # tells API time from the server's own
     if not settings.redis_url:

@@ -14,36 +14,25 @@ import time
 
 from flask import current_app, has_app_context
 
-import store
 from actions import ACTIONS
 from actions.base import Outcome
 from executions import budgets as ratelimit
 from executions import executor, ledger
 from failures import TransientFailure
-from jobs.callbacks import DELIVERY_KEY, QUEUED
-from store import Execution
+from store.tables import Execution
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 30  # QuickBooks batches hold 30 items
 # An execution failing with an unexpected error is retried with backoff, then failed for good.
 MAX_ATTEMPTS = 8
 ERROR_BACKOFF_SECONDS = 30.0
 ERROR_BACKOFF_CAP = 3600.0
 
-_app = None
-
-
 def current_runtime():
-    """The app's runtime: the running app's, or one built for this process (a bare `rq worker`)."""
-    global _app
-    if has_app_context():
-        return current_app.extensions["hubqbo"]
-    if _app is None:
-        from app import create_app
-
-        _app = create_app()
-    return _app.extensions["hubqbo"]
+    """The app's runtime: jobs run inside the app context `jobs.queue.run_worker` opens."""
+    if not has_app_context():
+        raise RuntimeError("queued executions run in `flask --app app worker`, not bare RQ")
+    return current_app.extensions["hubqbo"]
 
 
 class ApiClock(threading.local):
@@ -116,7 +105,7 @@ class LeaseKeeper:
     def _loop(self) -> None:
         while not self._stop.wait(max(0.2, self.lease_seconds / 3)):
             try:
-                store.extend_leases(self.db, self.ids, self.lease_seconds)
+                ledger.extend_leases(self.db, self.ids, self.lease_seconds)
             except Exception:  # a database blip: the next beat tries again
                 log.exception("could not extend execution leases")
 
@@ -133,7 +122,7 @@ class ChunkRun:
     def run(self, execution_id: int) -> dict[int, dict]:
         """Run the chunk; returns each execution's timings."""
         lease = self.settings.execution_lease_seconds
-        row = store.execution_by_id(self.db, execution_id)
+        row = ledger.by_id(self.db, execution_id)
         if row is None:
             return {}
         if row.finished:  # a repeat job, or the last one died before completing the callback
@@ -149,7 +138,7 @@ class ChunkRun:
         done: set[int] = set()
         try:
             with LeaseKeeper(self.db, ids, lease):
-                rows = store.executions_by_ids(self.db, ids)
+                rows = ledger.by_ids(self.db, ids)
                 self._prefetch(rows)
                 for row in rows:
                     timings[row.id] = self._run_one(row)
@@ -161,11 +150,11 @@ class ChunkRun:
 
     def _take_more(self, portal_id: int, lease: float) -> list[int]:
         """Take over the portal's rows no worker has started, up to the batch size."""
-        size = int(self.settings.extra.get("queue_batch_size", DEFAULT_BATCH_SIZE))
+        size = self.settings.queue_batch_size
         if size <= 1:
             return []
-        candidates = store.never_started_ids(self.db, portal_id, size - 1)
-        return [i for i in candidates if store.take_over_execution(self.db, i, lease)]
+        candidates = ledger.never_started_ids(self.db, portal_id, size - 1)
+        return [i for i in candidates if ledger.take_over_id(self.db, i, lease)]
 
     def _prefetch(self, rows: list[Execution]) -> None:
         """Let each action read what its executions need in batch calls (optional hook)."""
@@ -189,7 +178,7 @@ class ChunkRun:
         try:
             with ratelimit.patience(ratelimit.worker_wait(self.settings)):
                 executor.run(self.runtime, row)
-            if (row.trace or {}).get(DELIVERY_KEY) == QUEUED:
+            if ledger.answered_block(row):
                 completions.add_finished(row.portal_id, row.id)
         except TransientFailure as transient:
             # The executor released the row; run it again when the budget or service allows.
@@ -201,19 +190,17 @@ class ChunkRun:
                     "failed", error_code="INTERNAL_ERROR",
                     error_message="The server failed to run this execution; see its logs.",
                 ))  # fmt: skip
-                completions.add(store.execution_by_id(self.db, row.id))
+                completions.add(ledger.by_id(self.db, row.id))
             else:
                 delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
                 self.queue.defer(row.id, delay)
         # Completions finishing within the window share one call (see jobs/callbacks.py).
-        window = float(self.settings.extra.get("callback_window_seconds", 1.0))
+        window = self.settings.callback_window_seconds
         completions.flush(row.portal_id, min_age=window)
         return watch.read()
 
     def _give_back(self, ids: list[int]) -> None:
         """Release rows this job took but did not run (it is stopping), and queue them again."""
         for execution_id in ids:
-            row = store.execution_by_id(self.db, execution_id)
-            if row is not None and row.status == "running":
-                ledger.release(self.db, row, "worker stopped before running it")
+            if ledger.release_if_running(self.db, execution_id, "worker stopped before running it"):
                 self.queue.enqueue(execution_id)

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from store import metadata, normalize_url
+from store.database import normalize_url
+from store.tables import metadata
 
 config = context.config
 target_metadata = metadata()

@@ -223,6 +223,8 @@ def init_app(app) -> None:
         clear()
 
 
+
+
 def _remember_secrets(settings) -> None:
     """Every configured secret value."""
     add_secrets(

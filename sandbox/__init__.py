@@ -16,12 +16,12 @@ import click
 from flask.cli import get_debug_flag
 
 from sandbox.demo_data import DEMO_COMPANIES, RECORD_KINDS, DemoCompany
-from sandbox.emulator_servers import HUBSPOT_PORT, QUICKBOOKS_PORT, Sandbox
+from sandbox.emulator_servers import Sandbox
 from sandbox.preparation import SANDBOX_APP_ID, local_secrets, pointed_at_emulators, prepare
 from sandbox.try_panel import bp
 
 __all__ = [
-    "DEMO_COMPANIES", "HUBSPOT_PORT", "QUICKBOOKS_PORT", "RECORD_KINDS", "SANDBOX_APP_ID",
+    "DEMO_COMPANIES", "RECORD_KINDS", "SANDBOX_APP_ID",
     "DemoCompany", "Sandbox", "bp", "init_app", "local_secrets", "pointed_at_emulators",
     "prepare", "serving_now", "use_local_address",
 ]  # fmt: skip

@@ -7,8 +7,10 @@ import logging
 from dataclasses import dataclass
 
 import accounts
-import store
-from web.routes import BadRequest
+from executions import ledger
+from store import definitions
+from store.database import save
+from web.http import BadRequest
 
 log = logging.getLogger("sandbox")
 
@@ -42,13 +44,13 @@ def seed(runtime, hubspot, quickbooks, seeded: dict, companies=DEMO_COMPANIES) -
     """Demo records in the emulators; the portal and companies stored as if installed."""
     portal_id = seeded["portal_id"]
     # Earlier runs booked into emulators that are gone; a sandbox start is a fresh demo.
-    cleared = store.clear_portal_history(runtime.db, portal_id)
+    cleared = ledger.forget_portal(runtime.db, portal_id)
     if cleared:
         log.info("sandbox: cleared %s executions of the previous sandbox run", cleared)
     portal = accounts.install_portal(runtime, hubspot.issue_tokens(portal_id))
     portal.name = hubspot.portal(portal_id).name
     portal.hub_domain = hubspot.portal(portal_id).domain
-    store.save(runtime.db, portal)
+    save(runtime.db, portal)
     for demo in companies:
         quickbooks.add_company(demo.realm_id, demo.name, demo.country, demo.currency,
                                demo.multicurrency)  # fmt: skip
@@ -71,7 +73,7 @@ def publish_definitions(runtime) -> None:
     try:
         for done in publishing.publish(client, publishing.desired_definitions(s)):
             # The emulator's ids are new each start: the dashboard shows these.
-            store.record_action_definition(
+            definitions.record_action_definition(
                 runtime.db, s.hubspot_app_id, done.slug, done.definition_id, done.revision_id,
                 changed=True,
             )  # fmt: skip

@@ -19,8 +19,6 @@ from store import migrate
 
 log = logging.getLogger("sandbox")
 
-HUBSPOT_PORT = 5001
-QUICKBOOKS_PORT = 5002
 
 
 class Sandbox:
@@ -75,7 +73,7 @@ class Sandbox:
 
     def _start_emulators(self, s: Settings) -> tuple[str, str]:
         """Serve both emulators, point the settings at them, migrate, seed and connect."""
-        ports = tuple(s.extra.get("sandbox_ports", (HUBSPOT_PORT, QUICKBOOKS_PORT)))
+        ports = tuple(s.sandbox_ports)
         hubspot_url = self._serve(self.hubspot.app, ports[0])
         quickbooks_url = self._serve(self.quickbooks.app, ports[1])
         self.runtime.settings = pointed_at_emulators(s, hubspot_url, quickbooks_url)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, request, session
 
 import accounts
-import store
 from actions import ACTIONS
+from executions import ledger
 from web.csrf import csrf_protected
-from web.routes import BadRequest
+from web.http import BadRequest
 
 bp = Blueprint("sandbox", __name__)
 _RESERVED = {"record", "next", "csrf_token"}
@@ -51,7 +51,7 @@ def run_action(slug: str):
         portal_id = sandbox.portal_id
     delivery = sandbox.driver(portal_id).execute(slug, object_type, object_id, inputs,
                                                  retry=False)  # fmt: skip
-    execution = store.get_execution(sandbox.runtime.db, portal_id, delivery.callback_id)
+    execution = ledger.by_callback(sandbox.runtime.db, portal_id, delivery.callback_id)
     execution_id = execution.id if execution else None
     target = request.values.get("next", "")
     # Only a path on this server: "//host" and "/\\host" would leave it.

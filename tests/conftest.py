@@ -60,7 +60,7 @@ def settings(database_url) -> Settings:
         quickbooks_client_secret="qbo-secret",
         testing=True,
         duplicate_wait_seconds=0.0,
-        extra={"client_backoff": 0.01},
+        client_backoff=0.01,
     )
 
 

@@ -13,7 +13,7 @@ from actions import ACTIONS
 from clients.hubspot import DefinitionsClient
 from clients.tokens import HubSpotTokens
 from emulators.hubspot.seed import seed_demo
-from store import utcnow
+from store import portals, utcnow
 from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import Browser, install
 from tests.support.world import US_REALM
@@ -222,7 +222,7 @@ def test_the_install_and_token_refresh_send_the_reference_fields(world, app):
     world.hubspot.reset_calls()
     install(Browser(app.test_client()), 2000002)
     runtime = world.runtime
-    portal = store.get_portal(runtime.db, 2000002)
+    portal = portals.get_portal(runtime.db, 2000002)
     portal.token_expires_at = utcnow()
     store.save(runtime.db, portal)
     HubSpotTokens(runtime.db, runtime.cipher, 2000002, runtime.settings).access_token()

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import store
-from store import ApiCall, Portal, QuickBooksConnection, utcnow
+from executions import ledger
+from store import ApiCall, Portal, QuickBooksConnection, companies, links, reports, utcnow
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import CSRF, seed, sign_in
 
@@ -110,7 +111,7 @@ def test_posts_without_the_session_token_are_refused(client, runtime, portals, t
         response = client.post(path, data=data)
         assert response.status_code == 400, path
         assert "CSRF" in text(response)
-    row = store.execution_by_id(runtime.db, failed.id)
+    row = ledger.by_id(runtime.db, failed.id)
     assert (row.status, row.generation, row.attempts) == ("failed", 0, failed.attempts)
     with client.session_transaction() as sess:
         assert sess["portal_ids"] == [PORTAL_A]  # logout did not happen
@@ -156,7 +157,7 @@ def test_a_second_portal_sees_and_changes_nothing_of_the_first(client, runtime, 
 
     response = client.post(f"/executions/{theirs.id}/run-again", data={"csrf_token": token})
     assert response.status_code == 404
-    row = store.execution_by_id(runtime.db, theirs.id)
+    row = ledger.by_id(runtime.db, theirs.id)
     assert (row.status, row.generation) == ("failed", 0)
 
     connections = text(client.get("/connections"))
@@ -164,7 +165,7 @@ def test_a_second_portal_sees_and_changes_nothing_of_the_first(client, runtime, 
     assert "Alpha Books Inc" not in connections and "realm-alpha" not in connections
     response = client.post("/quickbooks/realm-alpha/disconnect", data={"csrf_token": token})
     assert response.status_code == 404
-    assert store.get_connection(runtime.db, PORTAL_A, "realm-alpha") is not None
+    assert companies.get_connection(runtime.db, PORTAL_A, "realm-alpha") is not None
 
     response = client.post("/portal", data={"csrf_token": token, "portal_id": str(PORTAL_A)})
     assert response.status_code == 404
@@ -194,14 +195,14 @@ def test_no_page_shows_a_token(client, runtime, portals):
         error_code="QUICKBOOKS_VALIDATION",
         realm_id="realm-alpha",
     )
-    store.add_api_calls(runtime.db, [
+    links.add_api_calls(runtime.db, [
         ApiCall(execution_id=failed.id, service="hubspot", method="GET",
                 path="/oauth/v1/access-tokens/CAJ-secret-token-value", status=200),
         ApiCall(execution_id=failed.id, service="hubspot", method="GET",
                 path="/crm/v3/objects/deals/1?hapikey=dev-key-secret", status=200),
     ])  # fmt: skip
     sign_in(client, PORTAL_A)
-    connection = store.get_connection(runtime.db, PORTAL_A, "realm-alpha")
+    connection = companies.get_connection(runtime.db, PORTAL_A, "realm-alpha")
     secrets = [
         "access-secret-Alpha",
         "refresh-secret-Alpha",
@@ -247,7 +248,7 @@ def test_overview_chart_totals_failures_and_health(client, runtime, portals):
         error_message="fixed later",
     )
     seed(runtime, PORTAL_A, result="created", object_id="777", age=timedelta(days=1))
-    connection = store.get_connection(runtime.db, PORTAL_A, "realm-alpha")
+    connection = companies.get_connection(runtime.db, PORTAL_A, "realm-alpha")
     connection.status, connection.last_error = "reconnect_required", "invalid_grant"
     store.save(runtime.db, connection)
     sign_in(client, PORTAL_A)
@@ -439,7 +440,7 @@ def test_detail_shows_inputs_resolution_calls_outputs_and_the_fix(client, runtim
                "lines": [{"item": "Consulting", "qty": "2", "amount": "300.00"}]},
         outputs={"result": "failed", "error_code": "TAX_CODE_REQUIRED"},
     )  # fmt: skip
-    store.add_api_calls(runtime.db, [ApiCall(
+    links.add_api_calls(runtime.db, [ApiCall(
         execution_id=failed.id, service="quickbooks", method="POST",
         path="/v3/company/realm-alpha/invoice", status=400, duration_ms=87,
         intuit_tid="1-abc-tid")])  # fmt: skip
@@ -482,13 +483,13 @@ def test_run_again_after_fixing_the_cause_books_once_on_the_same_row(client, wor
     )
     first = outputs(world.execute("create-invoice", "DEAL", deal))
     assert first["error_code"] == "QUICKBOOKS_NOT_CONNECTED"
-    rows = store.list_executions(world.runtime.db, store.ExecutionFilter((PORTAL_A,)), 0, 5)
+    rows = reports.list_executions(world.runtime.db, reports.ExecutionFilter((PORTAL_A,)), 0, 5)
     execution = rows[0]
     sign_in(client, PORTAL_A)
 
     company = world.connect_company()  # fix 1: connect QuickBooks
     page = _run_again(client, execution.id)
-    row = store.execution_by_id(world.runtime.db, execution.id)
+    row = ledger.by_id(world.runtime.db, execution.id)
     assert (row.status, row.error_code, row.generation) == ("failed", "UNMATCHED_PRODUCTS", 1)
     assert "failed again: UNMATCHED_PRODUCTS" in page
     assert company.entities("Invoice") == []
@@ -503,7 +504,7 @@ def test_run_again_after_fixing_the_cause_books_once_on_the_same_row(client, wor
         },
     )  # fix 2: the product
     page = _run_again(client, execution.id)
-    row = store.execution_by_id(world.runtime.db, execution.id)
+    row = ledger.by_id(world.runtime.db, execution.id)
     assert (row.status, row.result, row.generation) == ("succeeded", "created", 2)
     assert row.callback_id == execution.callback_id  # the same ledger row
     invoices = company.entities("Invoice")
@@ -514,23 +515,23 @@ def test_run_again_after_fixing_the_cause_books_once_on_the_same_row(client, wor
     # A succeeded execution cannot be run again, and a forced replay never books twice.
     response = client.post(f"/executions/{execution.id}/run-again", data={"csrf_token": CSRF})
     assert "only failed executions" in text(client.get(response.headers["Location"]))
-    store.update_execution(world.runtime.db, execution.id, status="failed", result="failed")
+    ledger.set_columns(world.runtime.db, execution.id, status="failed", result="failed")
     _run_again(client, execution.id)
-    row = store.execution_by_id(world.runtime.db, execution.id)
+    row = ledger.by_id(world.runtime.db, execution.id)
     assert (row.status, row.generation) == ("succeeded", 3)
     assert len(company.entities("Invoice")) == 1  # the recorded step was reused
     assert row.qbo_id == invoices[0]["Id"]
     # HubSpot's repeat of the original delivery answers the stored (now successful) outputs.
     repeat = outputs(world.execute("create-invoice", "DEAL", deal, callback_id=row.callback_id))
     assert (repeat["result"], repeat["qbo_id"]) == ("created", row.qbo_id)
-    assert store.count_executions(world.runtime.db, store.ExecutionFilter((PORTAL_A,))) == 1
+    assert reports.count_executions(world.runtime.db, reports.ExecutionFilter((PORTAL_A,))) == 1
     assert len(company.entities("Invoice")) == 1
 
 
 def test_cli_replays_failed_executions(world):
     deal = make_deal(world, lines=[line("Consulting", "150")], contact=contact(world))
     assert outputs(world.execute("create-invoice", "DEAL", deal))["result"] == "failed"
-    execution = store.list_executions(world.runtime.db, store.ExecutionFilter((PORTAL_A,)),
+    execution = reports.list_executions(world.runtime.db, reports.ExecutionFilter((PORTAL_A,)),
                                       0, 1)[0]  # fmt: skip
     runner = world.app.test_cli_runner()
     result = runner.invoke(args=["executions", "replay", str(execution.id)])
@@ -548,20 +549,20 @@ def test_cli_replays_failed_executions(world):
 def test_run_again_that_meets_an_outage_books_nothing_and_can_run_once_it_is_over(client, world):
     deal = make_deal(world, lines=[line("Consulting", "150", sku="CONS-H")], contact=contact(world))
     assert outputs(world.execute("create-invoice", "DEAL", deal))["result"] == "failed"
-    execution = store.list_executions(world.runtime.db, store.ExecutionFilter((PORTAL_A,)),
+    execution = reports.list_executions(world.runtime.db, reports.ExecutionFilter((PORTAL_A,)),
                                       0, 1)[0]  # fmt: skip
     company = world.connect_company()
     world.quickbooks.faults.add("error_500", count=3)  # every retry of the first call fails
     sign_in(client, PORTAL_A)
     page = _run_again(client, execution.id)
     assert "nothing was booked; run it again" in page
-    row = store.execution_by_id(world.runtime.db, execution.id)
+    row = ledger.by_id(world.runtime.db, execution.id)
     assert (row.status, row.generation) == ("pending", 1)
     assert "Waiting to be retried" in page and "Run again</button>" in page
     assert company.entities("Invoice") == []
 
     page = _run_again(client, execution.id)
-    row = store.execution_by_id(world.runtime.db, execution.id)
+    row = ledger.by_id(world.runtime.db, execution.id)
     assert (row.status, row.result, row.generation) == ("succeeded", "created", 1)
     assert len(company.entities("Invoice")) == 1
 
@@ -585,14 +586,14 @@ def test_in_queue_mode_waiting_rows_are_left_to_the_worker(client, runtime, port
     assert "Run again</button>" in text(client.get(f"/executions/{failed.id}"))
     response = client.post(f"/executions/{waiting.id}/run-again", data={"csrf_token": CSRF})
     assert "only failed executions can be run again" in text(client.get(response.location))
-    row = store.execution_by_id(runtime.db, waiting.id)
+    row = ledger.by_id(runtime.db, waiting.id)
     assert (row.status, row.attempts, row.generation) == ("pending", 0, 0)
     assert runtime.queue.enqueued == []
 
 
 def test_csv_is_streamed_in_chunks(client, runtime, portals):
     now = utcnow()
-    store.insert_executions(runtime.db, [
+    ledger.insert_rows(runtime.db, [
         {"portal_id": PORTAL_A, "callback_id": f"bulk-{n}", "action": "create-invoice",
          "object_type": "deals", "object_id": str(n), "realm_id": "", "payload": {},
          "inputs": {}, "status": "succeeded", "result": "created", "outputs": {},

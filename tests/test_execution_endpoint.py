@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 import store
+from executions import ledger
 from store import Execution, Portal, QuickBooksConnection, utcnow
 from tests.conftest import execution_payload, signed_headers
 
@@ -99,7 +100,7 @@ def test_outputs_always_have_every_field(post_signed):
 def test_repeat_of_finished_execution_returns_stored_outputs(post_signed, runtime):
     first = post_signed(PATH, execution_payload("ap-repeat"))
     # Whatever changes later, a repeat of the same callbackId answers what was stored.
-    store.update_execution(runtime.db, executions(runtime)[0].id,
+    ledger.set_columns(runtime.db, executions(runtime)[0].id,
                            outputs={**first.json["outputFields"], "qbo_id": "stored"})
     second = post_signed(PATH, execution_payload("ap-repeat"))
     assert second.status_code == 200
@@ -111,7 +112,7 @@ def test_repeat_while_running_gets_429_with_retry_after(post_signed, runtime):
     row = Execution(portal_id=1000001, callback_id="ap-running", action="create-invoice",
                     object_type="deals", object_id="101", status="running",
                     lease_expires_at=utcnow() + timedelta(minutes=2))
-    store.insert_execution(runtime.db, row)
+    ledger.insert(runtime.db, row)
     response = post_signed(PATH, execution_payload("ap-running"))
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
@@ -122,7 +123,7 @@ def test_running_row_with_lapsed_lease_is_taken_over(post_signed, runtime):
     row = Execution(portal_id=1000001, callback_id="ap-crashed", action="create-invoice",
                     object_type="deals", object_id="101", status="running", attempts=1,
                     lease_expires_at=utcnow() - timedelta(seconds=1))
-    store.insert_execution(runtime.db, row)
+    ledger.insert(runtime.db, row)
     response = post_signed(PATH, execution_payload("ap-crashed"))
     assert response.status_code == 200
     [again] = executions(runtime)

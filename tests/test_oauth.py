@@ -7,7 +7,8 @@ import logging
 import pytest
 import requests
 
-import store
+from store import portals
+from store.companies import connections_for, get_connection
 from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import (
     Browser,
@@ -88,7 +89,7 @@ def test_install_stores_the_portal_with_encrypted_tokens_and_signs_it_in(compani
     response = install(browser, OTHER_PORTAL)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
-    portal = store.get_portal(companies.runtime.db, OTHER_PORTAL)
+    portal = portals.get_portal(companies.runtime.db, OTHER_PORTAL)
     assert portal is not None
     assert portal.hub_domain  # from HubSpot's token info (the v1 token answer has no hub_id)
     access, refresh = tokens_of(companies.runtime, portal)
@@ -112,10 +113,10 @@ def test_a_second_install_updates_the_row_and_the_session_keeps_each_portal_once
     companies, browser
 ):
     install(browser, OTHER_PORTAL)
-    first = store.get_portal(companies.runtime.db, OTHER_PORTAL)
+    first = portals.get_portal(companies.runtime.db, OTHER_PORTAL)
     install(browser, companies.portal_id)
     install(browser, OTHER_PORTAL)
-    again = store.get_portal(companies.runtime.db, OTHER_PORTAL)
+    again = portals.get_portal(companies.runtime.db, OTHER_PORTAL)
     assert again.installed_at == first.installed_at
     assert tokens_of(companies.runtime, again)[0] != tokens_of(companies.runtime, first)[0]
     session = browser.session()
@@ -141,7 +142,7 @@ def test_install_callback_refuses_a_bad_state(companies, browser, other_browser,
     assert "state" in response.get_json()["error"]
     session = (other_browser if tamper == "other_browser" else browser).session()
     if tamper != "reused":
-        assert store.get_portal(companies.runtime.db, OTHER_PORTAL) is None
+        assert portals.get_portal(companies.runtime.db, OTHER_PORTAL) is None
         assert not session.get("portal_ids")
 
 
@@ -186,7 +187,7 @@ def test_connect_stores_the_company_facts_and_tokens(companies, browser, realm, 
     install(browser, companies.portal_id)
     response = connect(browser, realm)
     assert response.status_code == 302
-    row = store.get_connection(companies.runtime.db, companies.portal_id, realm)
+    row = get_connection(companies.runtime.db, companies.portal_id, realm)
     assert (row.company_name, row.country, row.home_currency, row.multicurrency, row.tax_mode,
             row.custom_txn_numbers) == expected  # fmt: skip
     assert row.status == "connected"
@@ -203,16 +204,16 @@ def test_several_companies_per_portal(companies, browser):
     install(browser, companies.portal_id)
     for realm in (US_REALM, CA_REALM):
         assert connect(browser, realm).status_code == 302
-    realms = [c.realm_id for c in store.connections_for(companies.runtime.db, companies.portal_id)]
+    realms = [c.realm_id for c in connections_for(companies.runtime.db, companies.portal_id)]
     assert realms == [US_REALM, CA_REALM]
 
 
 def test_reconnecting_a_company_updates_its_row(companies, browser):
     install(browser, companies.portal_id)
     connect(browser, US_REALM)
-    first = store.get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    first = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
     connect(browser, US_REALM)
-    rows = store.connections_for(companies.runtime.db, companies.portal_id)
+    rows = connections_for(companies.runtime.db, companies.portal_id)
     assert [r.id for r in rows] == [first.id]
     assert tokens_of(companies.runtime, rows[0]) != tokens_of(companies.runtime, first)
 
@@ -234,7 +235,7 @@ def test_connect_callback_refuses_a_bad_state(companies, browser, tamper):
         response = browser.get(path.replace(f"state={state}", f"state={hubspot_state}"))
     assert response.status_code == 400
     assert "state" in response.get_json()["error"]
-    rows = store.connections_for(companies.runtime.db, companies.portal_id)
+    rows = connections_for(companies.runtime.db, companies.portal_id)
     assert len(rows) == (1 if tamper == "reused" else 0)
 
 
@@ -247,8 +248,8 @@ def test_the_portal_comes_from_the_state_not_the_query(companies, browser, other
     assert refused.status_code == 400
     assert browser.get(ours(back) + f"&portal_id={OTHER_PORTAL}").status_code == 302
     db = companies.runtime.db
-    assert store.get_connection(db, companies.portal_id, US_REALM) is not None
-    assert store.get_connection(db, OTHER_PORTAL, US_REALM) is None
+    assert get_connection(db, companies.portal_id, US_REALM) is not None
+    assert get_connection(db, OTHER_PORTAL, US_REALM) is None
 
 
 def test_the_same_realm_in_two_portals_gets_separate_rows_and_tokens(
@@ -259,8 +260,8 @@ def test_the_same_realm_in_two_portals_gets_separate_rows_and_tokens(
     connect(browser, US_REALM)
     connect(other_browser, US_REALM)
     db, runtime = companies.runtime.db, companies.runtime
-    mine = store.get_connection(db, companies.portal_id, US_REALM)
-    theirs = store.get_connection(db, OTHER_PORTAL, US_REALM)
+    mine = get_connection(db, companies.portal_id, US_REALM)
+    theirs = get_connection(db, OTHER_PORTAL, US_REALM)
     assert mine.id != theirs.id
     assert tokens_of(runtime, mine)[1] != tokens_of(runtime, theirs)[1]
 
@@ -271,12 +272,12 @@ def test_the_same_realm_in_two_portals_gets_separate_rows_and_tokens(
 def test_disconnect_revokes_at_intuit_and_forgets_the_company(companies, browser):
     install(browser, companies.portal_id)
     connect(browser, US_REALM)
-    row = store.get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
     access, refresh = tokens_of(companies.runtime, row)
     response = browser.post(f"/quickbooks/{US_REALM}/disconnect",
                             data={"csrf_token": browser.csrf()})  # fmt: skip
     assert response.status_code == 302
-    assert store.get_connection(companies.runtime.db, companies.portal_id, US_REALM) is None
+    assert get_connection(companies.runtime.db, companies.portal_id, US_REALM) is None
     revokes = [c for c in companies.quickbooks.calls if c["path"] == "/v2/oauth2/tokens/revoke"]
     assert [c["status"] for c in revokes] == [200]
     # Intuit refuses both tokens from now on.
@@ -293,7 +294,7 @@ def test_disconnect_needs_the_csrf_token(companies, browser):
         response = browser.post(f"/quickbooks/{US_REALM}/disconnect", data=data)
         assert response.status_code == 400
         assert "CSRF" in response.get_json()["error"]
-    assert store.get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None
+    assert get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None
     assert not [c for c in companies.quickbooks.calls if "revoke" in c["path"]]
 
 
@@ -302,7 +303,7 @@ def test_disconnect_needs_a_signed_in_portal(companies, browser):
     response = browser.post(f"/quickbooks/{US_REALM}/disconnect",
                             data={"csrf_token": browser.csrf()})  # fmt: skip
     assert response.status_code == 401
-    assert store.get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None
+    assert get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None
 
 
 def test_a_portal_cannot_disconnect_another_portals_company(companies, browser, other_browser):
@@ -313,7 +314,7 @@ def test_a_portal_cannot_disconnect_another_portals_company(companies, browser, 
     response = browser.post(f"/quickbooks/{US_REALM}/disconnect",
                             data={"csrf_token": browser.csrf()})  # fmt: skip
     assert response.status_code == 404
-    theirs = store.get_connection(companies.runtime.db, OTHER_PORTAL, US_REALM)
+    theirs = get_connection(companies.runtime.db, OTHER_PORTAL, US_REALM)
     assert theirs is not None
     assert company_info_status(companies, US_REALM, tokens_of(companies.runtime, theirs)[0]) == 200
 
@@ -338,14 +339,14 @@ def test_the_disconnect_url_asks_to_sign_in_when_nobody_is(companies, browser):
     response = browser.get(f"/oauth/quickbooks/disconnected?realmId={US_REALM}")
     assert response.status_code == 200
     assert "/oauth/hubspot/install" in response.get_data(True)
-    row = store.get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
     assert row.status == "connected"
 
 
 def test_the_disconnect_url_marks_a_company_intuit_disconnected(companies, browser):
     install(browser, companies.portal_id)
     connect(browser, US_REALM)
-    row = store.get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
     _access, refresh = tokens_of(companies.runtime, row)
     # The user disconnects the app inside QuickBooks: Intuit revokes the grant.
     revoke = requests.post(f"{companies.quickbooks.url}/v2/oauth2/tokens/revoke",
@@ -355,7 +356,7 @@ def test_the_disconnect_url_marks_a_company_intuit_disconnected(companies, brows
     response = browser.get(f"/oauth/quickbooks/disconnected?realmId={US_REALM}")
     assert response.status_code == 200
     assert "reconnect" in response.get_data(True)
-    row = store.get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
     assert row.status == "reconnect_required"
 
 
@@ -372,8 +373,8 @@ def test_the_disconnect_url_does_not_touch_a_company_still_connected(
     assert "still connected" in response.get_data(True)
     browser.get(f"/oauth/quickbooks/disconnected?realmId={CA_REALM}")
     db = companies.runtime.db
-    assert store.get_connection(db, companies.portal_id, US_REALM).status == "connected"
-    assert store.get_connection(db, OTHER_PORTAL, CA_REALM).status == "connected"
+    assert get_connection(db, companies.portal_id, US_REALM).status == "connected"
+    assert get_connection(db, OTHER_PORTAL, CA_REALM).status == "connected"
 
 
 # --- secrets stay secret -------------------------------------------------------------------
@@ -385,10 +386,10 @@ def test_tokens_never_reach_logs_or_pages(companies, browser, caplog):
     connect(browser, US_REALM)
     connect(browser, CA_REALM)
     db, runtime = companies.runtime.db, companies.runtime
-    portal = store.get_portal(db, companies.portal_id)
+    portal = portals.get_portal(db, companies.portal_id)
     secrets = [*tokens_of(runtime, portal)]
     for realm in (US_REALM, CA_REALM):
-        secrets += tokens_of(runtime, store.get_connection(db, portal.id, realm))
+        secrets += tokens_of(runtime, get_connection(db, portal.id, realm))
     browser.get(f"/oauth/quickbooks/disconnected?realmId={US_REALM}")
     browser.post(f"/quickbooks/{CA_REALM}/disconnect", data={"csrf_token": browser.csrf()})
     secrets += ["qbo-secret", "test-hubspot-client-secret"]
@@ -409,7 +410,7 @@ def test_a_declined_connect_stores_nothing(companies, browser):
     response = browser.get(f"/oauth/quickbooks/callback?error=access_denied&state={state}")
     assert response.status_code == 400
     assert "access_denied" in response.get_json()["error"]
-    assert store.connections_for(companies.runtime.db, companies.portal_id) == []
+    assert connections_for(companies.runtime.db, companies.portal_id) == []
 
 
 def test_a_connect_finished_after_signing_out_is_refused(companies, browser):
@@ -419,7 +420,7 @@ def test_a_connect_finished_after_signing_out_is_refused(companies, browser):
         sess["portal_ids"] = []  # signed out of that portal meanwhile
     response = browser.get(ours(back))
     assert response.status_code == 403
-    assert store.connections_for(companies.runtime.db, companies.portal_id) == []
+    assert connections_for(companies.runtime.db, companies.portal_id) == []
 
 
 def test_an_unconfigured_app_says_which_setting_is_missing(companies, browser):
@@ -440,4 +441,4 @@ def test_disconnect_keeps_the_company_when_intuit_cannot_be_reached(companies, b
     )
     assert response.status_code == 502
     assert "still connected" in response.get_json()["error"]
-    assert store.get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None
+    assert get_connection(companies.runtime.db, companies.portal_id, US_REALM) is not None

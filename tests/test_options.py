@@ -237,8 +237,7 @@ def test_a_second_fetch_within_the_ttl_makes_no_quickbooks_call(us, fetch):
 
 
 def test_the_cache_expires(us, fetch, runtime):
-    runtime.settings = runtime.settings.replace(extra={**runtime.settings.extra,
-                                                       "options_cache_seconds": 0})  # fmt: skip
+    runtime.settings = runtime.settings.replace(options_cache_seconds=0)
     fetch("vendor")
     us.quickbooks.companies[US_REALM].add("Vendor", {"DisplayName": "New Vendor"})
     assert "New Vendor" in labels(fetch("vendor"))

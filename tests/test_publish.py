@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-import store
 from actions import ACTIONS
 from actions.publishing import covers
+from store import definitions
 from tests.conftest import PUBLIC_BASE
 
 APP_ID = "424242"
@@ -54,7 +54,7 @@ def test_first_run_creates_six_second_run_changes_nothing(publisher, hubspot, ru
     assert len(after) == 6
     assert {d["id"]: d["revisionId"] for d in after} == revisions
 
-    rows = store.action_definitions(runtime.db, APP_ID)
+    rows = definitions.action_definitions(runtime.db, APP_ID)
     assert {r.slug: r.definition_id for r in rows} == {
         d["actionUrl"].rsplit("/", 1)[1]: d["id"] for d in stored
     }
@@ -78,7 +78,7 @@ def test_a_changed_definition_is_updated_in_place(publisher, hubspot, runtime):
     assert now[invoice_url]["id"] == stored[invoice_url]["id"]
     assert now[invoice_url]["labels"]["en"]["actionName"] == ACTIONS["create-invoice"].name
     assert int(now[invoice_url]["revisionId"]) == int(stored[invoice_url]["revisionId"]) + 1
-    row = {r.slug: r for r in store.action_definitions(runtime.db, APP_ID)}["create-invoice"]
+    row = {r.slug: r for r in definitions.action_definitions(runtime.db, APP_ID)}["create-invoice"]
     assert row.revision_id == now[invoice_url]["revisionId"]
 
 
@@ -90,7 +90,7 @@ def test_dry_run_prints_the_definitions_and_calls_nothing(publisher, hubspot, ru
     assert printed["create-fee-expense"]["objectTypes"] == ["COMMERCE_PAYMENT"]
     assert definition_calls(hubspot) == []
     assert hubspot.definitions(int(APP_ID)) == []
-    assert store.action_definitions(runtime.db) == []
+    assert definitions.action_definitions(runtime.db) == []
 
 
 @pytest.mark.parametrize("missing", ["hubspot_app_id", "hubspot_developer_api_key"])

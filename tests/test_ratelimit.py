@@ -83,8 +83,8 @@ def test_local_limiter_is_thread_safe():
     assert len(granted) == 100
 
 
-def _budget(limiter, **extra):
-    settings = Settings(testing=True, extra={"inline_budget_wait": 0.0, **extra})
+def _budget(limiter, **tuning):
+    settings = Settings(testing=True, inline_budget_wait=0.0, **tuning)
     return ratelimit.QuickBooksBudget(limiter, lambda: settings, new_prefix())
 
 
@@ -141,7 +141,7 @@ def test_redis_window_grants_the_limit_then_says_how_long_to_wait(redis):
 
 def test_redis_pause_is_shared_and_only_ever_lengthened(redis):
     client, prefix = redis
-    settings = Settings(testing=True, extra={"inline_budget_wait": 0.0})
+    settings = Settings(testing=True, inline_budget_wait=0.0)
     one = ratelimit.QuickBooksBudget(RedisLimiter(client), lambda: settings, prefix)
     two = ratelimit.QuickBooksBudget(RedisLimiter(client), lambda: settings, prefix)
     one.for_realm("123").observe(status=429)
@@ -190,15 +190,13 @@ def test_inline_execution_answers_429_with_retry_after_when_the_budget_is_spent(
     world, runtime, monkeypatch
 ):
     from actions import ACTIONS
-    from store import get_execution
+    from executions.ledger import by_callback as get_execution
     from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 
     monkeypatch.setitem(ACTIONS, TEST_SLUG, TEST_ACTION)
     company = world.connect_company()
     deal_id = world.portal.create("deals", {"dealname": "Budget test", "amount": "10"})
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "quickbooks_per_minute": 2, "inline_budget_wait": 0.5}
-    )
+    runtime.settings = runtime.settings.replace(quickbooks_per_minute=2, inline_budget_wait=0.5)
     gate = runtime.quickbooks_budget.for_realm(company.realm_id)
     gate(), gate()  # the minute's budget is spent
     world.quickbooks.reset_calls()

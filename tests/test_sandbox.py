@@ -11,10 +11,11 @@ import pytest
 import requests
 
 import sandbox as sandbox_module
-import store
 from app import create_app
 from emulators.server import serve_in_thread
+from executions import ledger
 from settings import Settings
+from store import companies, definitions, portals
 
 DEMO_PORTAL = 1000001
 
@@ -36,7 +37,7 @@ class Running:
         self.url = f"http://127.0.0.1:{port}"
         # No database URL: a fresh SQLite file in the instance folder, as on a new machine.
         settings = Settings(sandbox=True, public_base_url=self.url,
-                            extra={"sandbox_ports": (0, 0)})  # fmt: skip
+                            sandbox_ports=(0, 0))  # fmt: skip
         self.app = create_app(settings)
         self.runtime = self.app.extensions["hubqbo"]
         self.sandbox = self.app.extensions["sandbox"]
@@ -70,11 +71,11 @@ def demo_run(running, slug: str, record: str, **inputs):
 def test_the_sandbox_starts_answers_and_connects_the_demo_data(running, caplog):
     assert requests.get(f"{running.url}/healthz", timeout=10).json() == {"status": "ok"}
     db, cipher = running.runtime.db, running.runtime.cipher
-    portal = store.get_portal(db, DEMO_PORTAL)
+    portal = portals.get_portal(db, DEMO_PORTAL)
     assert portal is not None and portal.name == "Demo Co"
     hubspot, quickbooks = running.sandbox.hubspot, running.sandbox.quickbooks
     assert hubspot.tokens.access(cipher.decrypt(portal.access_token)) is not None
-    rows = store.connections_for(db, DEMO_PORTAL)
+    rows = companies.connections_for(db, DEMO_PORTAL)
     facts = [(r.country, r.home_currency, r.multicurrency, r.tax_mode, r.status) for r in rows]
     assert facts == [("US", "USD", False, "automated", "connected"),
                      ("CA", "CAD", True, "codes", "connected")]  # fmt: skip
@@ -82,7 +83,7 @@ def test_the_sandbox_starts_answers_and_connects_the_demo_data(running, caplog):
     # The six actions are published to the emulated app, so executions carry properties.
     settings = running.runtime.settings
     assert len(hubspot.definitions(int(settings.hubspot_app_id))) == 6
-    assert len(store.action_definitions(db, settings.hubspot_app_id)) == 6
+    assert len(definitions.action_definitions(db, settings.hubspot_app_id)) == 6
     # Settings point at the emulators, which run on loopback.
     assert settings.hubspot_api_base.startswith("http://127.0.0.1:")
     assert settings.quickbooks_token_url.startswith(settings.quickbooks_api_base)
@@ -101,7 +102,7 @@ def test_a_demo_run_reaches_the_ledger(running):
     response = demo_run(running, "create-invoice", "deal:basic")
     assert response.status_code == 200, response.get_data(True)
     body = response.get_json()
-    execution = store.execution_by_id(running.runtime.db, body["execution_id"])
+    execution = ledger.by_id(running.runtime.db, body["execution_id"])
     assert execution.portal_id == DEMO_PORTAL
     assert execution.action == "create-invoice"
     assert execution.object_type == "deals"
@@ -118,7 +119,7 @@ def test_a_demo_run_can_redirect_to_the_execution(running):
                         next="/executions/{execution_id}")  # fmt: skip
     assert response.status_code == 302
     execution_id = response.headers["Location"].rsplit("/", 1)[1]
-    assert store.execution_by_id(running.runtime.db, int(execution_id)) is not None
+    assert ledger.by_id(running.runtime.db, int(execution_id)) is not None
     for elsewhere in ("//evil.example/x", "/\\evil.example/x", "https://evil.example/"):
         answer = demo_run(running, "create-invoice", "deal:no_contact", next=elsewhere)
         assert answer.status_code == 200 and "Location" not in answer.headers
@@ -139,20 +140,20 @@ def test_a_restart_reissues_tokens_and_starts_a_fresh_demo(tmp_path, monkeypatch
         assert demo_run(first, "create-invoice", "deal:basic").status_code == 200
         cipher = first.runtime.cipher
         before = {r.realm_id: cipher.decrypt(r.access_token)
-                  for r in store.connections_for(first.runtime.db, DEMO_PORTAL)}  # fmt: skip
+                  for r in companies.connections_for(first.runtime.db, DEMO_PORTAL)}  # fmt: skip
     finally:
         first.stop()
     second = Running(tmp_path / "instance", monkeypatch)
     try:
         db = second.runtime.db
-        rows = store.connections_for(db, DEMO_PORTAL)
+        rows = companies.connections_for(db, DEMO_PORTAL)
         assert len(rows) == 2
         after = {r.realm_id: second.runtime.cipher.decrypt(r.access_token) for r in rows}
         assert after.keys() == before.keys() and all(after[k] != before[k] for k in after)
-        assert store.get_execution(db, DEMO_PORTAL, "x") is None
+        assert ledger.by_callback(db, DEMO_PORTAL, "x") is None
         # The first run's invoice lived in emulators that are gone: history starts over.
         body = demo_run(second, "create-invoice", "deal:basic").get_json()
-        assert body["execution_id"] == store.execution_by_id(db, body["execution_id"]).id
+        assert body["execution_id"] == ledger.by_id(db, body["execution_id"]).id
         assert body["outputFields"].get("result") != "existing"
     finally:
         second.stop()
@@ -181,7 +182,7 @@ def test_the_sandbox_command_starts_the_emulators_and_serves(tmp_path, monkeypat
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     monkeypatch.setattr(sandbox_module, "serving_now", lambda: False)  # as under the CLI
-    app = create_app(Settings(sandbox=True, extra={"sandbox_ports": (0, 0)}))
+    app = create_app(Settings(sandbox=True, sandbox_ports=(0, 0)))
     served = {}
     monkeypatch.setattr(
         "werkzeug.serving.run_simple",
@@ -194,7 +195,7 @@ def test_the_sandbox_command_starts_the_emulators_and_serves(tmp_path, monkeypat
         assert served == {"host": "127.0.0.1", "port": 5123}
         runtime = app.extensions["hubqbo"]
         assert runtime.settings.public_base_url == "http://localhost:5123"
-        assert len(store.connections_for(runtime.db, DEMO_PORTAL)) == 2
+        assert len(companies.connections_for(runtime.db, DEMO_PORTAL)) == 2
     finally:
         app.extensions["sandbox"].stop()
         app.extensions["hubqbo"].db.dispose()

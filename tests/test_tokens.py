@@ -13,8 +13,9 @@ import accounts
 import store
 from clients.quickbooks import QuickBooksAuthError
 from clients.tokens import HubSpotTokens, QuickBooksTokens, ReconnectRequired
+from executions import ledger
 from failures import ActionFailed
-from store import utcnow
+from store import companies, portals, utcnow
 from tests.support.world import US_REALM
 
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
@@ -30,7 +31,7 @@ def company(world):
 
 def connection(world):
     """The stored connection row, as it is now."""
-    return store.get_connection(world.runtime.db, world.portal_id, US_REALM)
+    return companies.get_connection(world.runtime.db, world.portal_id, US_REALM)
 
 
 def set_access_expiry(world, when) -> None:
@@ -135,7 +136,7 @@ def test_invalid_grant_marks_the_connection_and_executions_fail_reconnect_requir
     assert response.status_code == 200
     outputs = response.get_json()["outputFields"]
     assert outputs["hs_execution_state"] == "FAIL_CONTINUE"
-    execution = store.get_execution(company.runtime.db, company.portal_id, "ap-reconnect-1")
+    execution = ledger.by_callback(company.runtime.db, company.portal_id, "ap-reconnect-1")
     assert execution.status == "failed"
     assert execution.error_code == "QUICKBOOKS_RECONNECT_REQUIRED"
     assert calls(company) == []  # nothing is tried against QuickBooks until a reconnect
@@ -246,7 +247,7 @@ def test_concurrent_401s_on_one_token_refresh_once(company):
 
 def portal_tokens(world) -> tuple[str, str]:
     """The installed portal's tokens in clear."""
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     return world.runtime.cipher.decrypt(portal.access_token), world.runtime.cipher.decrypt(
         portal.refresh_token
     )
@@ -255,7 +256,7 @@ def portal_tokens(world) -> tuple[str, str]:
 def test_an_expiring_hubspot_token_is_refreshed_and_the_refresh_token_kept(world):
     deal = world.portal.create("deals", {"dealname": "Refresh me"})
     old_access, old_refresh = portal_tokens(world)
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     portal.token_expires_at = utcnow() + timedelta(minutes=1)
     store.save(world.runtime.db, portal)
     world.hubspot.reset_calls()

@@ -9,7 +9,7 @@ import secrets
 from flask import Flask, request, session
 from markupsafe import Markup, escape
 
-from web.routes import BadRequest
+from web.http import BadRequest
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
@@ -55,6 +55,6 @@ def csrf_protected(view):
     return wrapper
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Expose `csrf_token()` and `csrf_field()` to every template."""
     app.jinja_env.globals.update(csrf_token=csrf_token, csrf_field=csrf_field)

@@ -619,14 +619,16 @@ def test_calls_per_execution_meet_the_targets(world, us):
 
 
 def test_trace_records_the_resolved_customer_and_lines(world, us, runtime):
-    import store
+    from sqlmodel import select
+
+    from store import Execution
 
     deal = make_deal(
         world, [line("Consulting", "150.00", "2", sku="CONS-H", amount="280.00")], contact(world)
     )
     out = outputs(world.execute("create-invoice", "DEAL", deal))
     with runtime.db.session() as s:
-        row = s.exec(store.select(store.Execution)).one()
+        row = s.exec(select(Execution)).one()
     assert row.trace["customer"]["id"] == out["qbo_customer_id"]
     assert row.trace["customer"]["matched_by"] == "created"
     [traced] = row.trace["lines"]

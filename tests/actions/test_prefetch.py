@@ -47,9 +47,9 @@ def settings(settings, request):
     if "queue_redis" not in request.fixturenames:
         return settings
     _, prefix = request.getfixturevalue("queue_redis")
-    extra = {**settings.extra, "redis_prefix": prefix, "pending_grace_seconds": 0,
-             "callback_window_seconds": 0}  # fmt: skip
-    return settings.replace(redis_url=REDIS_URL, execution_lease_seconds=5.0, extra=extra)
+    return settings.replace(redis_url=REDIS_URL, execution_lease_seconds=5.0,
+                            redis_prefix=prefix, pending_grace_seconds=0,
+                            callback_window_seconds=0)  # fmt: skip
 
 
 @pytest.fixture
@@ -94,9 +94,8 @@ def run_chunk(world, slug: str, records, realm: str, *, prefetched: bool):
 
 
 def _trace(world, row) -> dict:
-    import store
 
-    trace = dict(store.execution_by_id(world.runtime.db, row.id).trace or {})
+    trace = dict(ledger.by_id(world.runtime.db, row.id).trace or {})
     customer = trace.get("customer")
     if customer and customer.get("matched_by") == "cache":
         customer = {**customer, "matched_by": "email"}  # warmed by an earlier execution
@@ -251,8 +250,7 @@ def test_a_failing_prefetch_caches_nothing_and_executions_read_for_themselves(
     qbo_a, qbo_b = twins
     runtime = world.runtime
     # A HubSpot 429 pauses the portal for a window: keep the window short in this test.
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "hubspot_window_seconds": 0.2})
+    runtime.settings = runtime.settings.replace(hubspot_window_seconds=0.2)
     records = sales(world)[:5]
     plain, _, _, _ = run_chunk(world, "create-invoice", records, REALM_A, prefetched=False)
     rows = [queued(world, "create-invoice", path, rid, REALM_B) for path, rid in records]

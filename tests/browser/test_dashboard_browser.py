@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 
 import store
+from executions import ledger
+from store import companies, reports
+from store.definitions import record_action_definition
 from tests.conftest import PUBLIC_BASE, REPO
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import seed
@@ -140,7 +143,7 @@ def test_sandbox_overview_chart(page, live):
     history(live)
     live.connect_company(name="Main Books Inc")
     live.connect_company("9130350000000002", name="EU Books")
-    connection = store.get_connection(live.runtime.db, live.portal_id, "9130350000000002")
+    connection = companies.get_connection(live.runtime.db, live.portal_id, "9130350000000002")
     connection.status, connection.last_error = "reconnect_required", "invalid_grant"
     store.save(live.runtime.db, connection)
     page.goto(live.url + "/")
@@ -218,7 +221,7 @@ def test_failed_execution_detail_then_connect_and_run_again(page, live):
             )
         )
     assert first["error_code"] == "QUICKBOOKS_NOT_CONNECTED"
-    execution = store.list_executions(live.runtime.db, store.ExecutionFilter((live.portal_id,)),
+    execution = reports.list_executions(live.runtime.db, reports.ExecutionFilter((live.portal_id,)),
                                       0, 1)[0]  # fmt: skip
 
     # The overview lists it as needing attention; its detail explains the fix.
@@ -250,7 +253,7 @@ def test_failed_execution_detail_then_connect_and_run_again(page, live):
     shot(page, "execution-succeeded")
     phone_shot(page, "execution-succeeded-phone")
 
-    row = store.execution_by_id(live.runtime.db, execution.id)
+    row = ledger.by_id(live.runtime.db, execution.id)
     assert (row.status, row.result, row.generation) == ("succeeded", "created", 1)
     invoices = live.quickbooks.companies["9130350000000777"].entities("Invoice")
     assert len(invoices) == 1 and invoices[0]["Id"] == row.qbo_id
@@ -262,7 +265,7 @@ def test_disconnect_from_the_connections_page(page, live):
     sandbox(live)
     live.runtime.settings = live.runtime.settings.replace(hubspot_app_id="424242")
     for n, slug in enumerate(("create-invoice", "create-estimate", "create-sales-receipt")):
-        store.record_action_definition(live.runtime.db, "424242", slug, f"9{n}01", "1", True)
+        record_action_definition(live.runtime.db, "424242", slug, f"9{n}01", "1", True)
     live.connect_company(name="Keep Books LLC")
     page.goto(live.url + "/connections")
     companies = page.locator("table.companies")
@@ -278,5 +281,5 @@ def test_disconnect_from_the_connections_page(page, live):
     page.wait_for_url(live.url + "/connections")
     expect(page.locator("table.companies")).to_have_count(0)
     expect(page.get_by_text("No QuickBooks company is connected yet.")).to_be_visible()
-    assert store.connections_for(live.runtime.db, live.portal_id) == []
+    assert companies.connections_for(live.runtime.db, live.portal_id) == []
     shot(page, "connections-disconnected")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from emulators.server import serve_in_thread
-from executions import budgets as ratelimit
 from tests.faults.harness import RESULTS
 
 
@@ -16,11 +15,12 @@ def fault_world(world, monkeypatch):
     rt = world.runtime
     rt.settings = rt.settings.replace(
         execution_lease_seconds=0.5, http_timeout_seconds=2.0,
+        client_backoff=0.01,
         # HubSpot's 10-second window (the pause after its 429) compressed for tests.
-        extra={**rt.settings.extra, "client_backoff": 0.01, "hubspot_window_seconds": 0.2},
+        hubspot_window_seconds=0.2,
+        # QuickBooks' 60-second pause after a 429 compressed for tests.
+        quickbooks_pause_seconds=0.2,
     )  # fmt: skip
-    # QuickBooks' 60-second pause after a 429 compressed for tests.
-    monkeypatch.setattr(ratelimit, "QUICKBOOKS_PAUSE_SECONDS", 0.2)
     world.quickbooks.config.timeout_sleep = 0.3
     world.hubspot.config.fault_timeout_seconds = 0.3
     server = serve_in_thread(world.app)

@@ -21,6 +21,7 @@ from sqlmodel import select
 
 import store
 from emulators.hubspot.workflows import Delivery, WorkflowDriver
+from executions import ledger
 from tests.conftest import PUBLIC_BASE
 from tests.support.crm import contact, line, make_deal
 
@@ -124,7 +125,7 @@ class Harness:
         run again from the dashboard or CLI, the outcome the ledger holds."""
         delivery = self.deliveries[deal]
         if delivery.state == "RERUN":
-            row = store.get_execution(self.world.runtime.db, self.world.portal_id,
+            row = ledger.by_callback(self.world.runtime.db, self.world.portal_id,
                                       delivery.callback_id)  # fmt: skip
             return row.outputs or {}
         completion = self.world.hubspot.completion(delivery.callback_id)

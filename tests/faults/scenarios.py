@@ -13,7 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 import store
-from store import QuickBooksConnection
+from store import QuickBooksConnection, companies
 from tests.faults.harness import DatabaseOutage, Harness, Tally
 
 DEALS = 8
@@ -133,7 +133,7 @@ def refresh_revoked(h: Harness) -> Tally:
     world.quickbooks.clock.advance(3700)  # the access token dies too: a refresh is needed
     h.enrol(h.deals[half:])
     h.settle()
-    after = store.get_connection(db, world.portal_id, h.company.realm_id)
+    after = companies.get_connection(db, world.portal_id, h.company.realm_id)
     assert after.status == "reconnect_required"
     failed = [h.outputs(d) for d in h.deals[half:]]
     assert {o["error_code"] for o in failed} == {"QUICKBOOKS_RECONNECT_REQUIRED"}

@@ -16,8 +16,7 @@ def settings(settings):
     prefix = new_prefix()
     yield settings.replace(
         redis_url=REDIS_URL,
-        extra={**settings.extra, "redis_prefix": prefix, "pending_grace_seconds": 0,
-               "callback_window_seconds": 0},
+        redis_prefix=prefix, pending_grace_seconds=0, callback_window_seconds=0,
     )  # fmt: skip
     forget(client, prefix)
     client.close()

@@ -54,7 +54,7 @@ def build(port: int, url: str) -> tuple[object, dict]:
         public_base_url=public, hubspot_client_id="hs-client", hubspot_client_secret=SECRET,
         hubspot_app_id="424242", hubspot_developer_api_key="fuzz-dev-key",
         quickbooks_client_id="qbo-client", quickbooks_client_secret="fuzz-qbo-secret",
-        duplicate_wait_seconds=0.0, http_timeout_seconds=5.0, extra={"client_backoff": 0.01},
+        duplicate_wait_seconds=0.0, http_timeout_seconds=5.0, client_backoff=0.01,
     )  # fmt: skip
     app = create_app(pointed_at_emulators(settings, hubspot.url, quickbooks.url))
     runtime = app.extensions["hubqbo"]

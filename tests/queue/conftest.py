@@ -21,10 +21,7 @@ def settings(settings, redis):
     return settings.replace(
         redis_url=REDIS_URL,
         execution_lease_seconds=2.0,
-        extra={
-            **settings.extra,
-            "redis_prefix": prefix,
-            "pending_grace_seconds": 0,
-            "callback_window_seconds": 0,
-        },
+        redis_prefix=prefix,
+        pending_grace_seconds=0,
+        callback_window_seconds=0,
     )

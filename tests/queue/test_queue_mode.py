@@ -16,6 +16,7 @@ from rq.registry import FinishedJobRegistry
 
 import store
 from actions import ACTIONS
+from executions import ledger
 from jobs import queue as queue_mode
 from tests.queue.worker_main import settings_to_json
 from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
@@ -45,7 +46,7 @@ def enrol(world, deal_id, callback_id):
 
 def row(world, callback_id):
     """The ledger row of a delivery."""
-    return store.get_execution(world.runtime.db, world.portal_id, callback_id)
+    return ledger.by_callback(world.runtime.db, world.portal_id, callback_id)
 
 
 def work(world) -> None:
@@ -103,9 +104,7 @@ def test_block_then_callback_completion_with_the_outputs(queued):
 
 def test_a_chunk_of_one_portal_completes_its_callbacks_in_one_batch_call(queued):
     runtime = queued.runtime
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "callback_window_seconds": 30}
-    )
+    runtime.settings = runtime.settings.replace(callback_window_seconds=30)
     deals = [deal(queued, f"Deal {n}") for n in range(5)]
     for n, deal_id in enumerate(deals):
         enrol(queued, deal_id, f"ap-batch-{n}")
@@ -206,7 +205,7 @@ def test_an_execution_failing_unexpectedly_is_retried_then_failed_and_completed(
     assert queued.hubspot.completions == []
 
     # The eighth attempt gives up: the workflow continues with a readable failure.
-    store.update_execution(queued.runtime.db, first.id, attempts=7)
+    ledger.set_columns(queued.runtime.db, first.id, attempts=7)
     queue.redis.zadd(queue.delayed_key, {first.id: time.time() - 1})
     work(queued)
 
@@ -295,9 +294,7 @@ def test_a_worker_killed_mid_action_books_exactly_one_transaction(queued):
 
 def test_two_workers_sharing_a_company_never_exceed_ten_requests_a_second(queued):
     runtime = queued.runtime
-    runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "queue_batch_size": 3}
-    )
+    runtime.settings = runtime.settings.replace(queue_batch_size=3)
     rq_queue = runtime.queue.rq
     workers = [start_worker(runtime) for _ in range(2)]
     try:

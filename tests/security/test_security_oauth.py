@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import store
+from store import companies
 from tests.support.oauth import Browser, consent, install, ours, query, start_connect, start_install
 
 VICTIM_PORTAL, ATTACKER_PORTAL = 1000001, 2000002
@@ -59,8 +59,8 @@ def test_a_state_from_another_browser_is_refused(flows, flow):
     assert response.status_code == 400 and "state" in response.json["error"]
     assert token_exchanges(world) == exchanged
     assert victim.session()["portal_ids"] == [VICTIM_PORTAL]  # not signed in as the attacker
-    assert store.connections_for(world.runtime.db, VICTIM_PORTAL) == []
-    assert store.connections_for(world.runtime.db, ATTACKER_PORTAL) == []
+    assert companies.connections_for(world.runtime.db, VICTIM_PORTAL) == []
+    assert companies.connections_for(world.runtime.db, ATTACKER_PORTAL) == []
     # the attacker's own browser still completes it: the state was fine, the session was not
     assert attacker.get(back).status_code == 302
 
@@ -73,7 +73,7 @@ def test_a_state_from_one_flow_cannot_finish_the_other(flows):
     forged = back.replace(f"state={query(back)['state']}", f"state={hubspot_state}")
     response = victim.get(forged)
     assert response.status_code == 400
-    assert store.connections_for(world.runtime.db, VICTIM_PORTAL) == []
+    assert companies.connections_for(world.runtime.db, VICTIM_PORTAL) == []
 
 
 @pytest.mark.parametrize("state", ["", "x" * 43, "%00"])

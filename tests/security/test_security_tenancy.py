@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-import store
 from actions.options import FIELDS
+from executions import ledger
+from store import companies
 from tests.conftest import signed_headers
 from tests.security.conftest import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
 
@@ -72,7 +73,7 @@ def test_the_dashboard_shows_one_portals_history_only(tenants):
     with world.app.test_client() as client:
         post_execution(client, "create-invoice", {"quickbooks_company": OTHER_REALM},
                        portal_id=OTHER_PORTAL, callback_id="ap-theirs-1")  # fmt: skip
-    theirs = store.get_execution(world.runtime.db, OTHER_PORTAL, "ap-theirs-1")
+    theirs = ledger.by_callback(world.runtime.db, OTHER_PORTAL, "ap-theirs-1")
     browser = world.app.test_client()
     with browser.session_transaction() as session:
         session["portal_ids"], session["portal_id"] = [world.portal_id], world.portal_id
@@ -88,4 +89,4 @@ def test_the_dashboard_shows_one_portals_history_only(tenants):
     assert "ap-theirs-1" not in csv and OTHER_REALM not in csv
     gone = browser.post(f"/quickbooks/{OTHER_REALM}/disconnect", data={"csrf_token": "t" * 32})
     assert gone.status_code == 404
-    assert store.get_connection(world.runtime.db, OTHER_PORTAL, OTHER_REALM) is not None
+    assert companies.get_connection(world.runtime.db, OTHER_PORTAL, OTHER_REALM) is not None

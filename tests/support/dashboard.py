@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from datetime import timedelta
 
-import store
+from executions import ledger
 from store import Execution, utcnow
 
 CSRF = "dashboard-test-csrf-token-0123456789abcdef"
@@ -37,6 +37,6 @@ def seed(
                       outputs={"qbo_url": f"https://app.qbo.intuit.com/app/invoice?txnId={n}",
                                "result": result})  # fmt: skip
     fields.update(values)
-    row = store.insert_execution(runtime.db, Execution(**fields))
+    row = ledger.insert(runtime.db, Execution(**fields))
     assert row is not None
     return row

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-bp = Blueprint(
-    "dashboard", __name__, template_folder="templates", static_folder="static",
-    # The app owns /static (Flask adds it even without a folder), so the dashboard uses /assets.
-    static_url_path="/assets",
-)  # fmt: skip
+from executions.ledger import ExecutionStatus
+from store.reports import OUTCOMES
+from web.dashboard import auth, formatting, views  # noqa: F401 - they attach their views to bp
+from web.dashboard.blueprint import bp
 
 
-def register(app: Flask) -> None:
-    """Harden the session cookie (the dashboard's sign-in and CSRF token live in it)."""
+def init_app(app: Flask) -> None:
+    """Register the pages and harden the session cookie (sign-in and CSRF token live in it)."""
+    app.register_blueprint(bp)
+    # Templates compare statuses and list outcomes by these names, not by string literals.
+    app.jinja_env.globals.update(ExecutionStatus=ExecutionStatus, OUTCOMES=OUTCOMES)
     settings = app.extensions["hubqbo"].settings
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -20,7 +22,3 @@ def register(app: Flask) -> None:
         # Sandbox and tests serve plain http on localhost, where a Secure cookie is not sent back.
         SESSION_COOKIE_SECURE=not (settings.sandbox or settings.testing),
     )
-
-
-# The views attach their routes to bp; imported last because they import bp.
-from web.dashboard import auth, formatting, views  # noqa: E402,F401

@@ -6,10 +6,10 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 import accounts
-import store
+from store import portals
 from web.csrf import check_csrf
-from web.dashboard import bp
-from web.routes import BadRequest, runtime
+from web.dashboard.blueprint import bp
+from web.http import BadRequest, runtime
 
 # Pages an unsigned visitor may open.
 PUBLIC_ENDPOINTS = {"dashboard.signin", "dashboard.static", "dashboard.logout"}
@@ -30,7 +30,7 @@ def _guard():
         return None
     if not session_portal_ids() and g.sandbox:
         # The sandbox has no HubSpot to sign in through: every demo portal is the visitor's.
-        accounts.sign_in(session, *store.portal_ids(runtime().db))
+        accounts.sign_in(session, *portals.portal_ids(runtime().db))
     ids = session_portal_ids()
     if not ids:
         return redirect(url_for("dashboard.signin"))
@@ -108,7 +108,7 @@ def _portal_menu():
     ids = getattr(g, "portal_ids", ())
     if len(ids) < 2:
         return {"portal_choices": []}
-    return {"portal_choices": store.portals_by_ids(runtime().db, ids)}
+    return {"portal_choices": portals.portals_by_ids(runtime().db, ids)}
 
 
 @bp.after_request

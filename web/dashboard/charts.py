@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from store import OUTCOMES
+from store.reports import OUTCOMES
 
 # Drawing area inside the SVG's viewBox; the template scales the whole chart to its box.
 # Wide enough for 12px labels on a laptop; phones enlarge the labels in CSS (see dashboard.css).

@@ -40,7 +40,7 @@ def _is_number(text: str) -> bool:
 
 
 def _line(row) -> list[str]:
-    """One CSV line from a store.EXPORT_COLUMNS row."""
+    """One CSV line from a store.reports.EXPORT_COLUMNS row."""
     outputs = row.outputs or {}
     return [_cell(v) for v in (
         row.id, row.created_at, row.finished_at, row.portal_id, row.action, row.object_type,

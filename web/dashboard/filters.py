@@ -1,4 +1,4 @@
-"""The executions page's filter form: query-string arguments to a store.ExecutionFilter."""
+"""The executions page's filter form: query-string arguments to an ExecutionFilter."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from actions import ACTIONS
-from store import IN_PROGRESS, OUTCOMES, ExecutionFilter
+from store.reports import IN_PROGRESS, OUTCOMES, ExecutionFilter
 
 OUTCOME_CHOICES = (*OUTCOMES, IN_PROGRESS)
 PARAMS = ("action", "outcome", "error_code", "record", "from", "to", "q")

@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from schemas.records import record_type
-from web.dashboard import bp
+from web.dashboard.blueprint import bp
 
 HUBSPOT_APP = "https://app.hubspot.com"
 

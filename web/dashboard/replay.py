@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import store
 from executions import executor, ledger
 from failures import TransientFailure
-from store import Execution, utcnow
+from store.tables import Execution
 
 
 @dataclass
@@ -20,19 +19,8 @@ class Replay:
 
 
 def can_run_again(runtime, execution: Execution) -> bool:
-    """Failed rows can run again; in inline mode so can rows left waiting or stuck.
-
-    A pending row in queue mode belongs to a worker (which completes HubSpot's callback), so
-    it is left alone there.
-    """
-    if execution.status == "failed":
-        return True
-    if runtime.queue is not None:
-        return False
-    if execution.status == "pending":
-        return True
-    lease = execution.lease_expires_at
-    return execution.status == "running" and lease is not None and lease < utcnow()
+    """Whether the ledger lets this row run again in this mode (inline or queue)."""
+    return ledger.can_run_again(execution, queued=runtime.queue is not None)
 
 
 def run_again(runtime, execution: Execution) -> Replay:
@@ -46,12 +34,11 @@ def run_again(runtime, execution: Execution) -> Replay:
     if not can_run_again(runtime, execution):
         return Replay(execution, False, f"Execution {execution.id} is {execution.status}; only "
                                         "failed executions can be run again.")  # fmt: skip
-    if execution.status == "failed":
-        ledger.reopen(db, execution)
+    ledger.reopen(db, execution)  # a failed row only: a new generation
     if not ledger.take_over(db, execution, runtime.settings.execution_lease_seconds):
-        current = store.execution_by_id(db, execution.id) or execution
+        current = ledger.by_id(db, execution.id) or execution
         return Replay(current, False, f"Execution {execution.id} is already being run.")
-    claimed = store.execution_by_id(db, execution.id)
+    claimed = ledger.by_id(db, execution.id)
     try:
         outcome = executor.run(runtime, claimed)
     except TransientFailure as exc:
@@ -60,8 +47,8 @@ def run_again(runtime, execution: Execution) -> Replay:
             message = f"{exc.message} — queued; a worker retries it shortly."
         else:
             message = f"{exc.message} — nothing was booked; run it again in a minute."
-        return Replay(store.execution_by_id(db, claimed.id), True, message)
-    after = store.execution_by_id(db, claimed.id)
+        return Replay(ledger.by_id(db, claimed.id), True, message)
+    after = ledger.by_id(db, claimed.id)
     if outcome.result == "failed":
         message = f"Ran again and failed again: {outcome.error_code} — {outcome.error_message}"
     else:

@@ -17,12 +17,14 @@ from flask import (
     url_for,
 )
 
-import store
 from actions import ACTIONS
+from executions import ledger
 from failures import CATALOGUE
-from store import OUTCOMES
-from web.dashboard import bp, charts, export, filters, replay
-from web.routes import runtime
+from store import companies, definitions, links, portals, reports
+from store.reports import OUTCOMES
+from web.dashboard import charts, export, filters, replay
+from web.dashboard.blueprint import bp
+from web.http import runtime
 
 CHART_DAYS = 30
 
@@ -45,9 +47,9 @@ def overview():
     today = datetime.now(UTC).date()
     days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
     since = datetime.combine(days[0], time.min, UTC)
-    counts = store.daily_outcomes(db, portal, since)
+    counts = reports.daily_outcomes(db, portal, since)
     totals = {o: sum(day.get(o, 0) for day in counts.values()) for o in (*OUTCOMES, "in_progress")}
-    failures, failure_count = store.unresolved_failures(db, portal, limit=10)
+    failures, failure_count = reports.unresolved_failures(db, portal, limit=10)
     return render_template(
         "dashboard/overview.html",
         chart=charts.stacked_days(days, counts),
@@ -57,7 +59,7 @@ def overview():
         failures=failures,
         failure_count=failure_count,
         catalogue=CATALOGUE,
-        connections=store.connections_for(db, g.portal_id),
+        connections=companies.connections_for(db, g.portal_id),
         since=days[0],
         demo_runs=_demo_runs(),
     )
@@ -86,10 +88,10 @@ def executions():
     """
     db = runtime().db
     form, flt = filters.parse(request.args, (g.portal_id,))
-    total = store.count_executions(db, flt)
+    total = reports.count_executions(db, flt)
     pages = max(1, -(-total // filters.PAGE_SIZE))
     form.page = min(form.page, pages)
-    rows = store.list_executions(db, flt, (form.page - 1) * filters.PAGE_SIZE, filters.PAGE_SIZE)
+    rows = reports.list_executions(db, flt, (form.page - 1) * filters.PAGE_SIZE, filters.PAGE_SIZE)
     return render_template(
         "dashboard/executions.html",
         form=form,
@@ -99,7 +101,7 @@ def executions():
         first=(form.page - 1) * filters.PAGE_SIZE + 1 if rows else 0,
         actions=ACTIONS,
         outcomes=filters.OUTCOME_CHOICES,
-        error_codes=store.error_codes(db, (g.portal_id,)),
+        error_codes=reports.error_codes(db, (g.portal_id,)),
     )
 
 
@@ -124,7 +126,7 @@ def executions_csv():
     form, flt = filters.parse(request.args, (g.portal_id,))
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     name = f"executions-{g.portal_id}-{stamp}.csv"
-    body = stream_with_context(export.csv_chunks(store.iter_executions(db, flt)))
+    body = stream_with_context(export.csv_chunks(reports.iter_executions(db, flt)))
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
 
@@ -134,7 +136,7 @@ def _execution_or_404(execution_id: int):
     # Row ids are 32-bit INTEGERs on PostgreSQL: a larger number names nothing (and would fail
     # in SQL).
     too_big = execution_id > 2**31 - 1
-    execution = None if too_big else store.execution_in_portals(runtime().db, execution_id,
+    execution = None if too_big else reports.execution_in_portals(runtime().db, execution_id,
                                                                   g.portal_ids)
     if execution is None:
         abort(404, description=f"There is no execution {execution_id} in your portal.")
@@ -161,7 +163,7 @@ def execution_detail(execution_id: int):
         "dashboard/execution.html",
         ex=execution,
         action=ACTIONS.get(execution.action),
-        calls=store.api_calls_for(runtime().db, execution.id),
+        calls=links.api_calls_for(runtime().db, execution.id),
         properties=properties,
         error=CATALOGUE.get(execution.error_code),
         can_run_again=replay.can_run_again(runtime(), execution),
@@ -186,7 +188,7 @@ def run_again(execution_id: int):
     """
     execution = _execution_or_404(execution_id)
     result = replay.run_again(runtime(), execution)
-    category = "error" if result.execution.status == "failed" or not result.ran else "ok"
+    category = "error" if result.execution.status == ledger.FAILED or not result.ran else "ok"
     flash(result.message, category)
     return redirect(url_for("dashboard.execution_detail", execution_id=execution.id))
 
@@ -205,13 +207,13 @@ def connections():
           "302": SignInFirst
     """
     rt = runtime()
-    portal = store.get_portal(rt.db, g.portal_id)
+    portal = portals.get_portal(rt.db, g.portal_id)
     app_id = rt.settings.hubspot_app_id or None  # unset: show whatever was published
     return render_template(
         "dashboard/connections.html",
         portal=portal,
-        connections=store.connections_for(rt.db, g.portal_id),
+        connections=companies.connections_for(rt.db, g.portal_id),
         actions=ACTIONS,
-        definitions={d.slug: d for d in store.action_definitions(rt.db, app_id)},
+        definitions={d.slug: d for d in definitions.action_definitions(rt.db, app_id)},
         app_id=app_id,
     )

@@ -6,12 +6,12 @@ from flask import Blueprint
 
 from actions import ACTIONS
 from executions import deliveries
-from executions.executor import check_company
 from failures import CompanyRefused
 from observability import logs
 from schemas.execution import ExecutionRequestSchema
 from schemas.records import record_type
-from web.routes import BadRequest, json_object, load, runtime
+from store.companies import check_company
+from web.http import BadRequest, json_object, load, runtime
 from web.signatures import hubspot_signed
 
 bp = Blueprint("actions", __name__)

@@ -6,7 +6,7 @@ from flask import Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from web.routes import BadRequest
+from web.http import BadRequest
 
 
 def error_response(message: str, status: int, headers: dict | None = None):
@@ -14,7 +14,7 @@ def error_response(message: str, status: int, headers: dict | None = None):
     return {"error": message}, status, headers or {}
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     """Install the app-wide error handlers."""
 
     @app.before_request

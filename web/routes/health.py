@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web.routes import runtime
+from web.http import runtime
 
 bp = Blueprint("health", __name__)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request
 
 from observability import metrics
 from web import openapi
-from web.routes import runtime
+from web.http import runtime
 
 bp = Blueprint("meta", __name__)
 

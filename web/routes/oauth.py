@@ -8,7 +8,6 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from werkzeug.routing import BuildError
 
 import accounts
-import store
 from clients.quickbooks import QuickBooksError
 from clients.tokens import (
     AuthorizationRefused,
@@ -16,8 +15,9 @@ from clients.tokens import (
     exchange_quickbooks_code,
 )
 from clients.transport import Unavailable
+from store import companies
 from web.csrf import csrf_protected
-from web.routes import BadRequest, runtime
+from web.http import BadRequest, runtime
 
 bp = Blueprint("oauth", __name__, template_folder="templates")
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def quickbooks_disconnect(realm_id: str):
     portal_id = accounts.signed_in_portal(session)
     if portal_id is None:
         raise BadRequest("sign in through HubSpot first", 401)
-    connection = store.get_connection(rt.db, portal_id, realm_id)
+    connection = companies.get_connection(rt.db, portal_id, realm_id)
     if connection is None:
         # Another portal's realm looks exactly like an unknown one.
         raise BadRequest(f"QuickBooks company {realm_id} is not connected to this portal", 404)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app
 from actions import options
 from failures import CompanyRefused
 from schemas.options import OptionsRequestSchema, static_value
-from web.routes import BadRequest, json_object, load, runtime
+from web.http import BadRequest, json_object, load, runtime
 from web.signatures import hubspot_signed
 
 bp = Blueprint("options", __name__)

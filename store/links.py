@@ -1,0 +1,49 @@
+"""What executions left behind: the transactions they produced and the API calls they made."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from store.database import Database
+from store.tables import ApiCall, TransactionLink
+
+
+def latest_link(
+    db: Database, portal_id: int, realm_id: str, action: str, object_type: str, object_id: str
+) -> TransactionLink | None:
+    """The newest transaction this action created for this record in this company."""
+    with db.session() as s:
+        stmt = (
+            select(TransactionLink)
+            .where(
+                TransactionLink.portal_id == portal_id,
+                TransactionLink.realm_id == realm_id,
+                TransactionLink.action == action,
+                TransactionLink.object_type == object_type,
+                TransactionLink.object_id == object_id,
+            )
+            .order_by(TransactionLink.id.desc())  # type: ignore[union-attr]
+        )
+        return s.exec(stmt).first()
+
+
+def add_link(db: Database, link: TransactionLink) -> None:
+    """Record the transaction an execution produced."""
+    with db.session() as s:
+        s.add(link)
+
+
+def add_api_calls(db: Database, calls: list[ApiCall]) -> None:
+    """Store the API calls made during an execution."""
+    if not calls:
+        return
+    with db.session() as s:
+        s.add_all(calls)
+
+
+
+def api_calls_for(db: Database, execution_id: int) -> list[ApiCall]:
+    """The API calls made for an execution, in order."""
+    with db.session() as s:
+        stmt = select(ApiCall).where(ApiCall.execution_id == execution_id).order_by(ApiCall.id)  # type: ignore[arg-type]
+        return list(s.exec(stmt).all())
