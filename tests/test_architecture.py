@@ -108,7 +108,7 @@ def test_the_graph_is_read_from_the_product():
     assert len(MODULES) > 60
     assert "executions.ledger" in GRAPH["executions.deliveries"]
     assert "store.tables" in GRAPH["executions.ledger"]
-    assert any(_layer(t) == "emulators" for t in GRAPH["sandbox"])
+    assert any(_layer(t) == "emulators" for t in GRAPH["sandbox.emulator_servers"])
     assert sum(len(targets) for targets in GRAPH.values()) > 200
 
 
