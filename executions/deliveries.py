@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import threading
 
 from actions.base import Action
-from executions import executor, ledger
+from executions import admission, executor, gathering, ledger
 from failures import TransientFailure
 from jobs.callbacks import DELIVERY_KEY, QUEUED
 from schemas.records import record_type
@@ -13,6 +14,7 @@ from store import Execution
 
 # How long HubSpot may wait for a queued execution's callback (ISO-8601, reference §3.3).
 BLOCK_EXPIRATION = "P1D"
+_made = threading.Lock()
 
 
 def block_response() -> tuple[dict, int, dict]:
@@ -23,7 +25,6 @@ def block_response() -> tuple[dict, int, dict]:
 
 def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[dict, int, dict]:
     """Claim the (portal, callbackId) row and answer: outputs, BLOCK, or 429 while running."""
-    settings = runtime.settings
     record = request_data["object"]
     execution = Execution(
         portal_id=request_data["origin"]["portalId"],
@@ -37,6 +38,25 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     queued = runtime.queue is not None
     if queued:  # its outcome goes back through HubSpot's callbacks API (jobs/callbacks.py)
         execution.trace = {DELIVERY_KEY: QUEUED}
+        return _answer(runtime, execution, queued)
+    try:
+        with inline(runtime).admitted(execution) as ticket:
+            return _answer(runtime, execution, queued, ticket.slot)
+    except TransientFailure as transient:  # a spent budget, before any work
+        return _retry_later(transient)
+
+
+def inline(runtime) -> admission.Admission:
+    """The runtime's inline admission (and gatherer), made on first use."""
+    with _made:
+        if runtime.admission is None:
+            runtime.gatherer = gathering.Gatherer(runtime)
+            runtime.admission = admission.Admission(runtime)
+    return runtime.admission
+
+
+def _answer(runtime, execution: Execution, queued: bool, slot: float = 0.0):
+    settings = runtime.settings
     claimed = ledger.claim(
         runtime.db,
         execution,
@@ -58,8 +78,13 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
             {"Retry-After": "5"},
         )
     try:
-        outcome = executor.run(runtime, claimed.execution)
+        with runtime.gatherer.shared(claimed.execution, slot):
+            outcome = executor.run(runtime, claimed.execution)
     except TransientFailure as transient:
-        retry = str(max(1, math.ceil(transient.retry_after)))
-        return {"error": transient.message}, transient.status, {"Retry-After": retry}
+        return _retry_later(transient)
     return {"outputFields": outcome.output_fields()}, 200, {}
+
+
+def _retry_later(transient: TransientFailure) -> tuple[dict, int, dict]:
+    retry = str(max(1, math.ceil(transient.retry_after)))
+    return {"error": transient.message}, transient.status, {"Retry-After": retry}
