@@ -71,9 +71,8 @@ class Admission:
             return Ticket(realm, self.calls, 0, slot)
 
     @contextmanager
-    def admitted(self, execution) -> Iterator[Ticket]:
-        """Admit, run the body with the ticket counting this thread's QuickBooks calls, release."""
-        ticket = self.admit(execution)
+    def holding(self, ticket: Ticket) -> Iterator[Ticket]:
+        """Run the body with the ticket counting this thread's QuickBooks calls; release it."""
         self._current.ticket = ticket
         try:
             yield ticket

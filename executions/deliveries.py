@@ -25,6 +25,7 @@ def block_response() -> tuple[dict, int, dict]:
 
 def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[dict, int, dict]:
     """Claim the (portal, callbackId) row and answer: outputs, BLOCK, or 429 while running."""
+    settings = runtime.settings
     record = request_data["object"]
     execution = Execution(
         portal_id=request_data["origin"]["portalId"],
@@ -38,25 +39,6 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     queued = runtime.queue is not None
     if queued:  # its outcome goes back through HubSpot's callbacks API (jobs/callbacks.py)
         execution.trace = {DELIVERY_KEY: QUEUED}
-        return _answer(runtime, execution, queued)
-    try:
-        with inline(runtime).admitted(execution) as ticket:
-            return _answer(runtime, execution, queued, ticket.slot)
-    except TransientFailure as transient:  # a spent budget, before any work
-        return _retry_later(transient)
-
-
-def inline(runtime) -> admission.Admission:
-    """The runtime's inline admission (and gatherer), made on first use."""
-    with _made:
-        if runtime.admission is None:
-            runtime.gatherer = gathering.Gatherer(runtime)
-            runtime.admission = admission.Admission(runtime)
-    return runtime.admission
-
-
-def _answer(runtime, execution: Execution, queued: bool, slot: float = 0.0):
-    settings = runtime.settings
     claimed = ledger.claim(
         runtime.db,
         execution,
@@ -77,9 +59,29 @@ def _answer(runtime, execution: Execution, queued: bool, slot: float = 0.0):
             429,
             {"Retry-After": "5"},
         )
+    return run_inline(runtime, claimed.execution)
+
+
+def inline(runtime) -> admission.Admission:
+    """The runtime's inline admission (and gatherer), made on first use."""
+    with _made:
+        if runtime.admission is None:
+            runtime.gatherer = gathering.Gatherer(runtime)
+            runtime.admission = admission.Admission(runtime)
+    return runtime.admission
+
+
+def run_inline(runtime, execution: Execution) -> tuple[dict, int, dict]:
+    """Admit the claimed execution, read HubSpot with the executions gathered with it, run it."""
+    admitting = inline(runtime)
     try:
-        with runtime.gatherer.shared(claimed.execution, slot):
-            outcome = executor.run(runtime, claimed.execution)
+        ticket = admitting.admit(execution)
+    except TransientFailure as spent:  # refused before any API call: HubSpot's retry runs it
+        ledger.release(runtime.db, execution, spent.message)
+        return _retry_later(spent)
+    try:
+        with admitting.holding(ticket), runtime.gatherer.shared(execution, ticket.slot):
+            outcome = executor.run(runtime, execution)
     except TransientFailure as transient:
         return _retry_later(transient)
     return {"outputFields": outcome.output_fields()}, 200, {}
