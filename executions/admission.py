@@ -17,16 +17,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from executions import budgets
+from executions import budgets, gathering
 from executions.executor import resolve_company
 from failures import TransientFailure
 
 # QuickBooks calls an inline execution makes until this process has measured some.
 FIRST_GUESS_CALLS = 1.5
 SMOOTHING = 0.1  # weight of each finished execution in the running mean
-# Admit only what the budgets serve within this part of the inline wait: the rest of the wait
-# absorbs a forecast that was short.
+# Admit only what the budgets serve within this part of the inline wait (the rest absorbs a
+# forecast that was short), plus the time an execution may spend gathering instead of waiting.
 ADMIT_SHARE = 0.75
+GATHERING = gathering.MAX_WINDOW + gathering.READ_LEAD
 
 
 @dataclass
@@ -65,8 +66,8 @@ class Admission:
         with self._lock:
             ahead = self._reserved.get(realm, 0.0)
             slot = gate.peek() + ahead / gate.rate()
-            if slot > limit:
-                raise _spent(f"QuickBooks company {realm}", slot)
+            if slot > limit + GATHERING:
+                raise _spent(f"QuickBooks company {realm}", slot - GATHERING)
             self._reserved[realm] = ahead + self.calls
             return Ticket(realm, self.calls, 0, slot)
 

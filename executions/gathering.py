@@ -29,10 +29,15 @@ from executions import budgets
 log = logging.getLogger(__name__)
 
 MIN_WINDOW = 0.005  # seconds a batch gathers when others run but no budget holds it back
-MAX_WINDOW = 1.5  # the longest a batch gathers, whatever the budgets
+# The longest a batch gathers, whatever the budgets: long enough for a process's request threads
+# to fill a batch at QuickBooks' pace, short against HubSpot's ~20 s wait for an answer.
+MAX_WINDOW = 3.0
 # Close the batch this long before the opener's QuickBooks slot: time for the batch reads.
 READ_LEAD = 0.15
 MAX_ROWS = 30  # as a queue chunk
+# A batch stops gathering early once fewer executions than this are past gathering (booking in
+# QuickBooks): the company's budget would otherwise go unused while it gathers.
+KEEP_BUSY = 2
 FOLLOWER_TIMEOUT = 60.0  # a member gives up waiting for the reads and reads its own
 
 
@@ -69,6 +74,7 @@ class Gatherer:
         finally:
             with self._cond:
                 self._running -= 1
+                self._cond.notify_all()  # a gathering batch may be all that is left to run
 
     def _gather(self, execution, slot: float, others: bool) -> None:
         started = time.monotonic()
@@ -85,8 +91,8 @@ class Gatherer:
                     return  # alone, or nothing to wait for: read at once, as ever
                 batch = self._open = Batch(started + window, [execution])
                 lead = True
-                while len(batch.rows) < MAX_ROWS and (left := batch.due - time.monotonic()) > 0:
-                    self._cond.wait(left)
+                while self._gathers(batch):
+                    self._cond.wait(batch.due - time.monotonic())
                 self._open = None
         if lead:
             self._read(batch.rows)
@@ -95,6 +101,12 @@ class Gatherer:
             batch.ready.wait(FOLLOWER_TIMEOUT)
         # Time held here stands in for the QuickBooks budget wait it overlaps.
         budgets.record_wait(time.monotonic() - started)
+
+    def _gathers(self, batch: Batch) -> bool:
+        """Whether the open batch goes on gathering (called under the lock)."""
+        booking = self._running - len(batch.rows)
+        return (len(batch.rows) < MAX_ROWS and batch.due > time.monotonic()
+                and booking >= KEEP_BUSY)
 
     def _read(self, rows: list) -> None:
         """One set of batch reads for the batch, per action (a lone member reads its own)."""
