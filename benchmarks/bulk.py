@@ -329,7 +329,8 @@ class Bench:
             hubspot_api_base=hs_server.url, quickbooks_client_id="qbo-client",
             quickbooks_client_secret="qbo-secret", quickbooks_api_base=qbo_url,
             quickbooks_token_url=f"{qbo_url}/oauth2/v1/tokens/bearer",
-            extra={"redis_prefix": prefix},
+            extra={"redis_prefix": prefix, **({"rate_margin_seconds": a.rate_margin}
+                                              if a.rate_margin is not None else {})},
         )  # fmt: skip
         self.connect(settings, hubspot, qbo_url)
         if a.mode == "queue":
@@ -633,6 +634,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--qbo-per-minute", type=int, default=500)
     parser.add_argument("--hubspot-per-window", type=int, default=110,
                         help="HubSpot emulator requests per 10 s per portal")
+    parser.add_argument("--rate-margin", type=float, default=None,
+                        help="the server's rate_margin_seconds (default: the product's)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--max-attempts", type=int, default=100,

@@ -37,7 +37,7 @@ READ_LEAD = 0.15
 MAX_ROWS = 30  # as a queue chunk
 # A batch stops gathering early once fewer executions than this are past gathering (booking in
 # QuickBooks): the company's budget would otherwise go unused while it gathers.
-KEEP_BUSY = 2
+KEEP_BUSY = 1
 FOLLOWER_TIMEOUT = 60.0  # a member gives up waiting for the reads and reads its own
 
 
