@@ -13,6 +13,7 @@ for QuickBooks anyway, which executions/gathering.py spends gathering HubSpot re
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ SMOOTHING = 0.1  # weight of each finished execution in the running mean
 # Admit only what the budgets serve within this part of the inline wait (the rest absorbs a
 # forecast that was short), plus the time an execution may spend gathering instead of waiting.
 ADMIT_SHARE = 0.75
+# How long admission trusts a (portal, requested company) → realm answer; only the forecast uses
+# it, the executor resolves the company itself.
+REALM_TTL = 10.0
 GATHERING = gathering.MAX_WINDOW + gathering.READ_LEAD
 
 
@@ -49,6 +53,7 @@ class Admission:
         self._reserved: dict[str, float] = {}
         self._lock = threading.Lock()
         self._current = threading.local()
+        self._realms: dict[tuple[int, str], tuple[float, str | None]] = {}
         runtime.call_observers.append(self._observe)
 
     def admit(self, execution) -> Ticket:
@@ -104,11 +109,16 @@ class Admission:
     def _realm(self, execution) -> str | None:
         """The company the execution will book in, if it resolves (else the executor says why)."""
         requested = (execution.inputs or {}).get("quickbooks_company")
+        key = (int(execution.portal_id), str(requested or ""))
+        known = self._realms.get(key)
+        if known is not None and known[0] > time.monotonic():
+            return known[1]
         try:
-            connection = resolve_company(self.runtime.db, execution.portal_id, requested)
+            realm = resolve_company(self.runtime.db, execution.portal_id, requested).realm_id
         except Exception:  # refused or not connected: the executor answers that, with no calls
-            return None
-        return connection.realm_id
+            realm = None
+        self._realms[key] = (time.monotonic() + REALM_TTL, realm)
+        return realm
 
 
 def _spent(name: str, wait: float) -> TransientFailure:
