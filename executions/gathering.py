@@ -95,8 +95,10 @@ class Gatherer:
                     self._cond.wait(batch.due - time.monotonic())
                 self._open = None
         if lead:
-            self._read(batch.rows)
-            batch.ready.set()
+            try:
+                self._read(batch.rows)
+            finally:  # the members go on (reading their own) whatever became of the reads
+                batch.ready.set()
         else:
             batch.ready.wait(FOLLOWER_TIMEOUT)
         # Time held here stands in for the QuickBooks budget wait it overlaps.
