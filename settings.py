@@ -107,6 +107,9 @@ class Settings:
     # How long a QuickBooks company's dropdown options stay cached: short enough that a term or
     # account added in QuickBooks shows up within minutes.
     options_cache_seconds: float = 300.0
+    # Inline mode: how long a batch of HubSpot reads gathers executions that arrive together
+    # when no rate budget holds them back anyway (a lone execution never waits).
+    gathering_window_seconds: float = 0.005
     # The sandbox's emulator ports (HubSpot, QuickBooks); 0 picks free ports (tests).
     sandbox_ports: tuple[int, int] = (5001, 5002)
 

@@ -293,7 +293,11 @@ def _look_up_customers(runtime, connection, emails: list[str]) -> None:
     for start in range(0, len(emails), QUICKBOOKS_BATCH):
         part = emails[start : start + QUICKBOOKS_BATCH]
         if gate is not None and gate.batch is not None:
-            gate.batch()  # batch requests have their own budget (40 per minute)
+            if gate.batch.peek() > 0:
+                # Batch requests have their own budget (40 per minute): rather than hold the
+                # whole chunk for it, let each execution look its customer up.
+                return
+            gate.batch()
         answers = client.batch([
             {"bId": str(n), "Query": "SELECT * FROM Customer WHERE PrimaryEmailAddr = "
                                      f"'{escape(email)}' STARTPOSITION 1 MAXRESULTS {QUERY_PAGE}"}

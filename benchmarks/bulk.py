@@ -233,6 +233,11 @@ def floor_seconds(calls: int, latency: float, per_second: int = 10,
     return starts[-1] + latency
 
 
+def window_floor(calls: int, limit: int, span: float) -> float:
+    """The least time a limit of ``limit`` calls in any ``span`` seconds allows for ``calls``."""
+    return 0.0 if calls <= limit else ((calls - 1) // limit) * span
+
+
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) by nearest rank."""
     if not values:
@@ -302,6 +307,7 @@ class Bench:
         a = self.args
         qbo_url = self.start_quickbooks()
         hubspot = HubSpotEmulator(client_id="hs-client", client_secret=HUBSPOT_SECRET)
+        hubspot.config.rate_limit = a.hubspot_per_window  # per 10 s, per portal
         hs_server = serve_in_thread(hubspot.app)
         self.cleanups.append(hs_server.stop)
         deals = seed_hubspot(hubspot, a.n, a.customers)
@@ -320,6 +326,7 @@ class Bench:
             quickbooks_client_secret="qbo-secret", quickbooks_api_base=qbo_url,
             quickbooks_token_url=f"{qbo_url}/oauth2/v1/tokens/bearer",
             redis_prefix=prefix,
+            **({"rate_margin_seconds": a.rate_margin} if a.rate_margin is not None else {}),
         )  # fmt: skip
         self.connect(settings, hubspot, qbo_url)
         if a.mode == "queue":
@@ -429,6 +436,8 @@ class Bench:
         hs_calls = [c for c in hubspot.calls]
         floor = floor_seconds(len(admitted), a.latency, a.qbo_per_second, a.qbo_per_minute)
         wall = ended - started
+        hs_floor = window_floor(len(hs_calls), a.hubspot_per_window, 10.0)
+        qbo_kinds = quickbooks_reads_and_writes(admitted)
         db = store.Database(settings.database_url)
         rows = {r.callback_id: r for r in all_executions(db)}
         links = store_links(db)
@@ -461,10 +470,17 @@ class Bench:
             "qbo_floor_seconds": round(floor, 2),
             "ratio_to_floor": round(wall / floor, 3) if floor else None,
             "qbo_calls_per_execution": round(len(admitted) / n, 3),
+            "qbo_reads_per_execution": round(qbo_kinds["reads"] / n, 3),
+            "qbo_creates_per_execution": round(qbo_kinds["creates"] / n, 3),
+            "qbo_batches_per_execution": round(qbo_kinds["batches"] / n, 3),
+            "hubspot_floor_seconds": round(hs_floor, 2),
+            "ratio_to_hubspot_floor": round(wall / hs_floor, 3) if hs_floor else None,
             "qbo_calls_by_kind": quickbooks_kinds(admitted),
             "hubspot_calls_per_execution": round(len(hs_calls) / n, 3),
             "hubspot_calls_by_kind": hubspot_kinds(hs_calls),
             "hubspot_429s": sum(1 for c in hs_calls if c.get("status") == 429),
+            "429s_answered_to_hubspot": sum(1 for d in deliveries for t in d.history
+                                            if t.status == 429),  # fmt: skip
             "server_ms_p50": round(percentile(server["total"], 50), 1),
             "server_ms_p95": round(percentile(server["total"], 95), 1),
             "own_ms_p50": round(percentile(server["own"], 50), 1),
@@ -579,6 +595,20 @@ def quickbooks_kinds(calls: list[dict]) -> dict[str, int]:
     return kinds
 
 
+def quickbooks_reads_and_writes(calls: list[dict]) -> dict[str, int]:
+    """QuickBooks calls split into metered reads (GET, queries), creates (POST) and batches."""
+    kinds = {"reads": 0, "creates": 0, "batches": 0}
+    for call in calls:
+        resource = (call.get("path", "").split("/") + [""] * 5)[4]
+        if resource == "batch":
+            kinds["batches"] += 1
+        elif call.get("method") == "GET" or resource == "query":
+            kinds["reads"] += 1
+        else:
+            kinds["creates"] += 1
+    return kinds
+
+
 def report(figures: dict) -> None:
     """Print the figures, one per line."""
     print(json.dumps(figures, indent=2))
@@ -598,6 +628,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="QBO latency (s)")
     parser.add_argument("--qbo-per-second", type=int, default=10)
     parser.add_argument("--qbo-per-minute", type=int, default=500)
+    parser.add_argument("--hubspot-per-window", type=int, default=110,
+                        help="HubSpot emulator requests per 10 s per portal")
+    parser.add_argument("--rate-margin", type=float, default=None,
+                        help="the server's rate_margin_seconds (default: the product's)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=8)
     parser.add_argument("--max-attempts", type=int, default=100,

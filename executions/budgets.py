@@ -67,8 +67,13 @@ def waited() -> float:
     return getattr(_patience, "waited", 0.0)
 
 
-def _sleep(seconds: float) -> None:
+def record_wait(seconds: float) -> None:
+    """Count time this thread spent held back for the budgets in another way (gathering)."""
     _patience.waited = waited() + seconds
+
+
+def _sleep(seconds: float) -> None:
+    record_wait(seconds)
     time.sleep(seconds)
 
 
@@ -104,6 +109,17 @@ class LocalLimiter:
             for key, _ in windows:
                 self._logs[key].append(now)
             return 0.0
+
+    def peek(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
+        """Seconds until one request could be granted (0.0: now), granting nothing."""
+        with self._lock:
+            now = self._clock()
+            wait = max(0.0, self._pauses.get(pause_key, 0.0) - now)
+            for key, window in windows:
+                grants = [t for t in self._logs.get(key, ()) if t > now - window.span]
+                if len(grants) >= window.limit:
+                    wait = max(wait, grants[len(grants) - window.limit] + window.span - now)
+            return wait
 
     def pause(self, pause_key: str, seconds: float) -> None:
         """Grant nothing under ``pause_key`` for ``seconds``."""
@@ -165,6 +181,10 @@ class RedisLimiter:
         wait_us = self._acquire(keys=[pause_key, *(k for k, _ in windows)], args=args)
         return int(wait_us) / 1_000_000
 
+    def peek(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
+        """Not known without a grant: queue workers wait at the gate, so say "now"."""
+        return 0.0
+
     def pause(self, pause_key: str, seconds: float) -> None:
         """Grant nothing under ``pause_key`` for ``seconds``, in every process."""
         self._pause(keys=[pause_key], args=[max(1, int(seconds * 1000))])
@@ -205,6 +225,14 @@ class Gate:
                 )  # fmt: skip
             # A little jitter so waiters woken together don't all race for the same slot.
             _sleep(wait + random.uniform(0, 0.01))
+
+    def peek(self) -> float:
+        """Seconds until this gate could grant a request, granting nothing (admission)."""
+        return self.limiter.peek(self.pause_key, self.windows)
+
+    def rate(self) -> float:
+        """Requests per second this gate grants at most over a long run."""
+        return min(window.limit / window.span for _, window in self.windows)
 
     def observe(self, **call) -> None:
         """After each call: a 429 from the API pauses this company for every worker."""

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import threading
 
 from actions.base import Action
-from executions import executor, ledger
+from executions import admission, executor, gathering, ledger
 from failures import TransientFailure
 from schemas.records import record_type
+from store.tables import Execution
 
 # How long HubSpot may wait for a queued execution's callback (ISO-8601, reference §3.3).
 BLOCK_EXPIRATION = "P1D"
+_made = threading.Lock()
 
 
 def block_response() -> tuple[dict, int, dict]:
@@ -55,9 +58,34 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
             429,
             {"Retry-After": "5"},
         )
+    return run_inline(runtime, claimed.execution)
+
+
+def inline(runtime) -> admission.Admission:
+    """The runtime's inline admission (and gatherer), made on first use."""
+    with _made:
+        if runtime.admission is None:
+            runtime.gatherer = gathering.Gatherer(runtime)
+            runtime.admission = admission.Admission(runtime)
+    return runtime.admission
+
+
+def run_inline(runtime, execution: Execution) -> tuple[dict, int, dict]:
+    """Admit the claimed execution, read HubSpot with the executions gathered with it, run it."""
+    admitting = inline(runtime)
     try:
-        outcome = executor.run(runtime, claimed.execution)
+        ticket = admitting.admit(execution)
+    except TransientFailure as spent:  # refused before any API call: HubSpot's retry runs it
+        ledger.release(runtime.db, execution, spent.message)
+        return _retry_later(spent)
+    try:
+        with admitting.holding(ticket), runtime.gatherer.shared(execution, ticket.slot):
+            outcome = executor.run(runtime, execution)
     except TransientFailure as transient:
-        retry = str(max(1, math.ceil(transient.retry_after)))
-        return {"error": transient.message}, transient.status, {"Retry-After": retry}
+        return _retry_later(transient)
     return {"outputFields": outcome.output_fields()}, 200, {}
+
+
+def _retry_later(transient: TransientFailure) -> tuple[dict, int, dict]:
+    retry = str(max(1, math.ceil(transient.retry_after)))
+    return {"error": transient.message}, transient.status, {"Retry-After": retry}

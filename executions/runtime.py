@@ -34,6 +34,9 @@ class Runtime:
     # HubSpot reads a queue worker made in batch for a chunk of executions, taken by each
     # execution's read (actions/prefetch.py makes it on first use).
     prefetched: Any = None
+    # Inline mode: budget admission and the gathering of HubSpot reads (made on first use).
+    admission: Any = None
+    gatherer: Any = None
 
     def hubspot_client(self, portal_id: int, on_call=None) -> HubSpotClient:
         """A HubSpot client for one portal (static token or the installed portal's tokens)."""
