@@ -180,7 +180,7 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:  # noqa: C901
         read, line_ids = prefetched.properties, prefetched.line_ids
         company_id = prefetched.company_id
         reader = prefetched.reader(ctx.hubspot)
-        term_links = None
+        term_links = prefetched.term_links
     # The payload's snapshot wins; the read fills what objectRequestOptions did not deliver.
     for name, value in read.items():
         if properties.get(name) in (None, ""):
@@ -199,7 +199,7 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:  # noqa: C901
             lines = [_amount_line(ctx, record_type, record_id, properties, currency)]
     terms = quote_terms.QuoteTerms()
     if record_type is QUOTE:
-        terms = quote_terms.read(ctx.hubspot, record_id, term_links, properties, currency)
+        terms = quote_terms.read(reader, record_id, term_links, properties, currency)
 
     if prefetched is None:
         contact_ids = _contact_order(ctx.hubspot, record_type, record_id, contact_entries)

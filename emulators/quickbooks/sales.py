@@ -254,7 +254,12 @@ def _totals(company: Company, txn: dict, priced, discount_amount, discount_perce
     discount = totals.discount_amount(subtotal, discount_amount, discount_percent)
     after_discount = txn.get("ApplyTaxAfterDiscount")
     # Not sent: the company's behaviour (QBO's documented default is false).
-    after_discount = company.tax_after_discount if after_discount is None else bool(after_discount)
+    if not company.is_us:
+        after_discount = True  # a US-only field: elsewhere the discount comes off before tax
+    elif after_discount is None:
+        after_discount = company.tax_after_discount
+    else:
+        after_discount = bool(after_discount)
     txn["ApplyTaxAfterDiscount"] = after_discount
     calculation = "TaxExcluded"
     if not company.is_us:  # US companies have no GlobalTaxCalculation; AST decides
