@@ -161,6 +161,16 @@ def test_long_mapped_doc_number_fails_invalid_input_not_400(world):
     assert "doc_number" in out["error_message"] and "21" in out["error_message"]
 
 
+def test_mapped_values_are_never_a_400(world):
+    world.connect_company()
+    deal = make_deal(world, [line("Consulting", "100.00", sku="CONS-H")], contact(world))
+    out = outputs(world.execute("create-invoice", "DEAL", deal, {"invoice_date": "31/12/2026"}))
+    assert out["error_code"] == "INVALID_INPUT" and "invoice_date" in out["error_message"]
+    memo = outputs(world.execute("create-invoice", "DEAL", deal,
+                                 {"customer_memo": "m" * 1500, "if_exists": "create_another"}))
+    assert memo["result"] == "created", memo
+
+
 def test_same_name_customer_with_another_email_is_left_alone(world, sent):
     us = world.connect_company()
     us.add("Customer", {"DisplayName": "John Smith", "GivenName": "John", "FamilyName": "Smith",
