@@ -42,16 +42,22 @@ def zone(ctx):
     return resolve.portal_zone(resolve.portal_of(ctx))
 
 
-def note_head(ctx, sale) -> str:
+def note_head(ctx, kind, record_id, properties: dict) -> str:
     """`HubSpot deal 123 "Acme renewal": https://app.hubspot.com/contacts/<portal>/record/0-3/123`."""
     portal = resolve.portal_of(ctx)
     domain = str(getattr(portal, "ui_domain", "") or "").strip() or DEFAULT_UI_DOMAIN
-    kind = sale.record_type
-    title = str(sale.properties.get(TITLE_PROPERTY.get(kind, "")) or "").strip()
+    title = str(properties.get(TITLE_PROPERTY.get(kind, "")) or "").strip()
     title = " ".join(title.replace('"', "'").split())[:200]
     named = f' "{title}"' if title else ""
-    url = f"https://{domain}/contacts/{ctx.portal_id}/record/{kind.type_id}/{sale.record_id}"
-    return f"HubSpot {RECORD_WORDS.get(kind, kind.name.lower())} {sale.record_id}{named}: {url}"
+    url = f"https://{domain}/contacts/{ctx.portal_id}/record/{kind.type_id}/{record_id}"
+    return f"HubSpot {RECORD_WORDS.get(kind, kind.name.lower())} {record_id}{named}: {url}"
+
+
+def with_head(ctx, note: str) -> str:
+    """A note for a transaction outside the sales documents (Payment, Purchase): the link line
+    to the enrolled record first."""
+    head = note_head(ctx, ctx.record.type, ctx.record.id, ctx.record.properties or {})
+    return "\n".join(p for p in (head, (note or "").strip()) if p)
 
 
 def extras(ctx, sale) -> dict:
@@ -69,7 +75,7 @@ def extras(ctx, sale) -> dict:
     return {
         "bill_addr": bill.as_qbo() if bill else None,
         "ship_addr": ship.as_qbo() if ship else None,
-        "note_head": note_head(ctx, sale),
+        "note_head": note_head(ctx, sale.record_type, sale.record_id, sale.properties),
         "auto_number": bool(getattr(connection, "custom_txn_numbers", False)),
         "class_id": class_id if tracking else "",
         "class_per_line": tracking == "line",

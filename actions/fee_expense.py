@@ -62,8 +62,8 @@ class CreateFeeExpense(Action):
                 txn_date=payments.txn_date(props, "hs_initiated_date", "hs_payout_date",
                                           zone=books.zone(ctx)),
                 currency=currency_ref,
-                note=payments.memo(props, ctx.record.id, "Processing fee",
-                                   ctx.inputs.get("private_note") or ""),
+                note=books.with_head(ctx, payments.memo(props, ctx.record.id, "Processing fee",
+                                                        ctx.inputs.get("private_note") or "")),
                 doc_number=str(ctx.inputs.get("doc_number") or "").strip(),
                 tax_code="" if connection.is_us else str(ctx.inputs.get("tax_code") or ""),
                 class_id=str(ctx.inputs.get("class") or "").strip()

@@ -78,7 +78,7 @@ def settle(ctx, booked: Booked, paid: Decimal, props: dict, currency_ref: str | 
         ref_num=payments.ref_num(props, ctx.record.id),
         txn_date=payments.txn_date(props, "hs_initiated_date", zone=books.zone(ctx)),
         currency=currency_ref,
-        note=payments.memo(props, ctx.record.id, "Payment"),
+        note=books.with_head(ctx, payments.memo(props, ctx.record.id, "Payment")),
     )
     try:
         answer = ctx.quickbooks.create("Payment", body, ctx.request_id(PAYMENT_STEP))
