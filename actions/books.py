@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import store
-from actions import names, resolve
+from actions import names, portal
 from failures import ActionFailed
 from schemas.fields import InvalidValue
 from schemas.records import DEAL, PAYMENT, QUOTE
@@ -34,18 +34,18 @@ def local_dates(inputs: dict, zone) -> None:
     """Date inputs given as moments (epoch ms, ISO datetimes) become the portal's local day."""
     for name, value in list(inputs.items()):
         if isinstance(value, datetime):
-            inputs[name] = resolve.as_date(value, zone)
+            inputs[name] = portal.as_date(value, zone)
 
 
 def zone(ctx):
     """The portal's time zone (None: UTC)."""
-    return resolve.portal_zone(resolve.portal_of(ctx))
+    return portal.portal_zone(portal.portal_of(ctx))
 
 
 def note_head(ctx, kind, record_id, properties: dict) -> str:
     """`HubSpot deal 123 "Acme renewal": https://app.hubspot.com/contacts/<portal>/record/0-3/123`."""
-    portal = resolve.portal_of(ctx)
-    domain = str(getattr(portal, "ui_domain", "") or "").strip() or DEFAULT_UI_DOMAIN
+    row = portal.portal_of(ctx)
+    domain = str(getattr(row, "ui_domain", "") or "").strip() or DEFAULT_UI_DOMAIN
     title = str(properties.get(TITLE_PROPERTY.get(kind, "")) or "").strip()
     title = " ".join(title.replace('"', "'").split())[:200]
     named = f' "{title}"' if title else ""

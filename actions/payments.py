@@ -14,7 +14,7 @@ from decimal import Decimal
 from actions import lookups, money, names
 from actions.base import Outcome
 from actions.lookups import Found
-from actions.resolve import as_date
+from actions.portal import as_date
 from clients.quickbooks import escape
 from failures import ActionFailed
 from schemas.records import RECORD_PROPERTIES

@@ -32,8 +32,9 @@ import time
 from dataclasses import dataclass, field
 
 import store
-from actions import lookups, quote_terms, resolve
-from actions.resolve import CONTACT_PROPERTIES, LINE_ITEM_PROPERTIES, QUOTE_SIGNER
+from actions import lookups, quote_terms
+from actions.parties import COMPANY_PROPERTIES, CONTACT_PROPERTIES
+from actions.resolve import LINE_ITEM_PROPERTIES, QUOTE_SIGNER
 from clients.quickbooks import QuickBooksError, escape
 from clients.transport import Unavailable
 from failures import TransientFailure
@@ -46,7 +47,6 @@ TTL_SECONDS = 120.0
 ASSOCIATION_PAGE = 500
 # read_sale reads at most this many contacts per record (one batch read).
 CONTACTS_READ = 100
-COMPANY_PROPERTIES = resolve.COMPANY_PROPERTIES
 # The v3 read calls this default deal→company type "deal_to_company_unlabeled" (the pair has a
 # Primary label); read_sale's primary company is the first one with any other type.
 UNLABELED_COMPANY_TYPE = {DEAL: 341}

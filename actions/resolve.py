@@ -23,12 +23,14 @@ chunk).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from actions import money, quote_terms
-from actions.addresses import ADDRESS_PROPERTIES, Address, phone
+from actions.addresses import Address, phone
+from actions.parties import COMPANY_PROPERTIES, Company, Contact, read_contact
+from actions.portal import as_date, portal_of, portal_zone
 from failures import ActionFailed
 from schemas.records import DEAL, PAYMENT, QUOTE, RECORD_PROPERTIES, RecordType
 
@@ -37,8 +39,6 @@ LINE_ITEM_PROPERTIES = (
     "name", "description", "hs_sku", "quantity", "price", "amount", "hs_tax_rate_group_id",
     "hs_recurring_billing_start_date", "hs_product_id", "hs_position_on_quote",
 )  # fmt: skip
-CONTACT_PROPERTIES = ("email", "firstname", "lastname", *ADDRESS_PROPERTIES)
-COMPANY_PROPERTIES = ("name", *ADDRESS_PROPERTIES)
 # The record property holding each record type's currency (SPEC §1.1).
 CURRENCY_PROPERTY = {DEAL: "deal_currency_code", QUOTE: "hs_currency", PAYMENT: "hs_currency_code"}
 
@@ -71,32 +71,6 @@ class SourceLine:
     def discount(self) -> Decimal:
         """What HubSpot took off this line (0 when none)."""
         return self.gross - self.amount
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The HubSpot contact billed (or any person to bill, e.g. a payment's customer email)."""
-
-    id: str
-    email: str
-    first_name: str = ""
-    last_name: str = ""
-    address: Address | None = None
-    phone: str = ""
-
-    @property
-    def person_name(self) -> str:
-        """ "First Last", or "" when the contact has no name."""
-        return " ".join(p for p in (self.first_name.strip(), self.last_name.strip()) if p)
-
-
-@dataclass(frozen=True)
-class Company:
-    """The associated HubSpot company: name, address and phone."""
-
-    name: str = ""
-    address: Address | None = None
-    phone: str = ""
 
 
 @dataclass
@@ -205,7 +179,7 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:  # noqa: C901
         contact_ids = _contact_order(ctx.hubspot, record_type, record_id, contact_entries)
     else:
         contact_ids = prefetched.contact_ids
-    contact = _read_contact(reader, contact_ids)
+    contact = read_contact(reader, contact_ids)
     if record_type is PAYMENT:
         contact = payment_payer(properties, contact)
     return Sale(
@@ -227,25 +201,6 @@ def _prefetched(ctx, record_type: RecordType, record_id: str):
     """The record's reads a queue worker made for its chunk (prefetch.SaleReads), if any."""
     cache = getattr(getattr(ctx, "runtime", None), "prefetched", None)
     return cache.take(ctx.portal_id, record_type.path, record_id) if cache is not None else None
-
-
-def portal_of(ctx):
-    """The Portal row (account details: currency, time zone, UI domain), read once per ctx."""
-    if not hasattr(ctx, "_portal_row"):
-        import store  # the product's tables; kept local: resolve stays importable without a db
-
-        db = getattr(ctx, "db", None)
-        ctx._portal_row = store.get_portal(db, ctx.portal_id) if db is not None else None
-    return ctx._portal_row
-
-
-def portal_zone(portal) -> ZoneInfo | None:
-    """The portal's time zone (None when unknown or not a zone name)."""
-    name = str(getattr(portal, "time_zone", "") or "").strip()
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def _amount_line(ctx, record_type, record_id, properties: dict, currency: str) -> SourceLine:
@@ -284,31 +239,6 @@ def payment_payer(properties: dict, contact: Contact | None) -> Contact | None:
     if not email or (contact is not None and contact.email):
         return contact
     return Contact("hs_customer_email", email) if contact is None else replace(contact, email=email)
-
-
-def as_date(value, zone: ZoneInfo | None = None) -> date | None:
-    """A HubSpot date property as a date: date-only values as they are; datetimes (epoch ms,
-    ISO with a time) on the portal's local day in ``zone`` (UTC when unknown)."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return moment.astimezone(zone or UTC).date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=zone or UTC).date()
-    if len(text) > 10 and text[10] in "Tt ":
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            return None
-        return as_date(moment, zone)
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
 
 
 # --- associations ----------------------------------------------------------------------------
@@ -410,23 +340,4 @@ def _reprice(quantity: Decimal, amount: Decimal, currency: str):
     return amount, Decimal(1), amount
 
 
-def _read_contact(hubspot, ids: list[str]) -> Contact | None:
-    """The first contact with an email (signer first); one without email when none has one."""
-    if not ids:
-        return None
-    records = hubspot.batch_read("contacts", ids[:100], CONTACT_PROPERTIES)
-    contacts = [_contact(str(r["id"]), r.get("properties") or {}) for r in records]
-    if not contacts:
-        return None
-    return next((c for c in contacts if c.email), contacts[0])
 
-
-def _contact(contact_id: str, props: dict) -> Contact:
-    return Contact(
-        id=contact_id,
-        email=str(props.get("email") or "").strip(),
-        first_name=str(props.get("firstname") or ""),
-        last_name=str(props.get("lastname") or ""),
-        address=Address.from_properties(props),
-        phone=phone(props),
-    )
