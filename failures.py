@@ -78,7 +78,8 @@ _ENTRIES = [
                "Give the HubSpot products the QuickBooks SKU or exact name, turn on "
                "'Create missing products', or choose a fallback item."),
     ErrorEntry("NO_LINE_ITEMS", "The record has no line items to bill.",
-               "Add line items to the deal or quote."),
+               "Add line items to the deal or quote, or (for a deal with an amount) choose a "
+               "'Fallback item'."),
     ErrorEntry("TAX_CODE_REQUIRED",
                "This QuickBooks company is outside the US and needs a tax code on every line.",
                "Choose a tax code in the action's 'Tax code' field."),
@@ -101,12 +102,14 @@ _ENTRIES = [
                "Read QuickBooks' message in the execution detail; fix the data and run again."),
     ErrorEntry("TOTAL_MISMATCH",
                "QuickBooks' total differs from HubSpot's; the transaction was kept for review.",
-               "Compare the line amounts and discounts in both systems."),
+               "Compare the line amounts, discounts and fees in both systems (for a quote: "
+               "hs_quote_amount less its quote-level taxes)."),
     ErrorEntry("EMAIL_NOT_SENT",
                "The transaction was created but QuickBooks did not email it (it stays created).",
                "Check the customer's email address in QuickBooks and send it from QuickBooks."),
-    ErrorEntry("INVALID_INPUT", "An action input has a wrong value.",
-               "Fix the value in the action's settings."),
+    ErrorEntry("INVALID_INPUT", "An action input has a value QuickBooks cannot take.",
+               "Fix the value or the mapped HubSpot property (e.g. a document number over 21 "
+               "characters, a date that is not a date)."),
     ErrorEntry("INVALID_ACCOUNT", "The chosen account has the wrong type for this field.",
                "Choose an account of the type the field asks for."),
     ErrorEntry("NO_FEE", "The payment has no processing fee (skipped, not an error).", "None."),
@@ -134,7 +137,8 @@ _ENTRIES = [
                "The Payment was recorded but the QuickBooks invoice still has a balance.",
                "Open the invoice in QuickBooks: look for credits applied to it and settle it."),
     ErrorEntry("FALLBACK_ITEM_REQUIRED",
-               "A partial refund is booked on the fallback item and the action has none.",
+               "A payment without line items (or a partial refund) is booked on the fallback "
+               "item and the action has none.",
                "Choose a 'Fallback item' in the action's settings."),
     ErrorEntry("INTERNAL_ERROR", "The server failed to run this execution, repeatedly.",
                "Check the worker logs for the error, fix it, then use Run again."),

@@ -48,11 +48,17 @@ class CompanyFacts:
     home_currency: str
     multicurrency: bool
     custom_txn_numbers: bool
+    automated_tax: bool = False
+    class_tracking: str = ""
+    track_locations: bool = False
 
     @property
     def tax_mode(self) -> str:
-        """US companies use automated sales tax; elsewhere each line needs a tax code."""
-        return "automated" if self.country in {"US", "USA"} else "codes"
+        """'automated' when QuickBooks runs automated sales tax (TaxPrefs.PartnerTaxEnabled),
+        'codes' outside the US, 'manual' for a US company without it."""
+        if self.automated_tax:
+            return "automated"
+        return "manual" if self.country in {"US", "USA"} else "codes"
 
 
 def read_company(runtime, realm_id: str, access_token: str) -> CompanyFacts:
@@ -62,6 +68,8 @@ def read_company(runtime, realm_id: str, access_token: str) -> CompanyFacts:
     prefs = client.preferences()
     currency = prefs.get("CurrencyPrefs") or {}
     sales = prefs.get("SalesFormsPrefs") or {}
+    accounting = prefs.get("AccountingInfoPrefs") or {}
+    per_line = bool(accounting.get("ClassTrackingPerTxnLine"))
     country = info.get("Country") or (info.get("CompanyAddr") or {}).get("Country") or ""
     return CompanyFacts(
         name=str(info.get("CompanyName") or info.get("LegalName") or realm_id),
@@ -69,6 +77,10 @@ def read_company(runtime, realm_id: str, access_token: str) -> CompanyFacts:
         home_currency=str((currency.get("HomeCurrency") or {}).get("value") or ""),
         multicurrency=bool(currency.get("MultiCurrencyEnabled")),
         custom_txn_numbers=bool(sales.get("CustomTxnNumbers")),
+        automated_tax=bool((prefs.get("TaxPrefs") or {}).get("PartnerTaxEnabled")),
+        class_tracking="line" if per_line else (
+            "txn" if accounting.get("ClassTrackingPerTxn") else ""),
+        track_locations=bool(accounting.get("TrackDepartments")),
     )
 
 
@@ -85,6 +97,8 @@ def connect_company(runtime, portal_id: int, realm_id: str, token: dict) -> Quic
         row.multicurrency = facts.multicurrency
         row.custom_txn_numbers = facts.custom_txn_numbers
         row.tax_mode = facts.tax_mode
+        row.class_tracking = facts.class_tracking
+        row.track_locations = facts.track_locations
         apply_quickbooks_tokens(row, token, runtime.cipher)
         try:
             return save(runtime.db, row)

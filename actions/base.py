@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from schemas.fields import Flag, FlexibleDate, Text
+from schemas.fields import Flag, FlexibleDate, Lenient, Text
 from schemas.records import RECORD_PROPERTIES, RecordType
 
 # kinds of input field: how HubSpot shows it and how its value is loaded
@@ -42,6 +42,11 @@ class InputField:
     def marshmallow_field(self) -> fields.Field:
         """The marshmallow field that loads this input's value."""
         common: dict[str, Any] = {"required": self.required, "allow_none": not self.required}
+        if self.mappable:
+            # A value mapped from a HubSpot property is never a 400 (SPEC §7): texts are cut
+            # later, other bad values fail the execution with INVALID_INPUT.
+            inner = FlexibleDate() if self.kind == DATE else Text()
+            return Lenient(inner, **common)
         if self.kind == FLAG:
             return Flag(**common)
         if self.kind == DATE:

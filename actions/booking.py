@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from decimal import Decimal
 
-from actions import customers, documents, items, lookups, money, rejections, resolve
+from actions import books, customers, documents, items, lookups, money, rejections, resolve
 from actions.base import Outcome
 from actions.customers import Customer
 from actions.documents import BilledLine, Draft
@@ -64,13 +65,19 @@ def prepare(ctx, *, contact: Contact | None = None,
     replaces the record's lines once read (e.g. one line of a partial refund).
     """
     connection = ctx.connection
+    books.check_inputs(ctx.inputs)
     sale = resolve.read_sale(ctx, home_currency=connection.home_currency)
+    books.local_dates(ctx.inputs, sale.zone)
     if lines is not None:
         sale.lines = lines(sale)
+    net = sum((line.amount for line in sale.lines), money.ZERO)
+    priced = sale.terms.priced(net, sale.currency)
+    billed = [*sale.lines, *fee_lines(priced, ctx.inputs)]
     currency_ref = currency_for(connection, sale.currency)
-    codes = tax_codes(connection, ctx.inputs, sale.lines)
+    codes = tax_codes(connection, ctx.inputs, billed)
     customer = customers.resolve_customer(ctx, sale, contact)
-    matches = items.resolve_items(ctx, sale.lines, sale.currency)
+    matches = items.resolve_items(ctx, billed, sale.currency)
+    terms = sale.terms
     draft = Draft(
         customer_id=customer.id,
         lines=tuple(BilledLine(m.line, m.item.id, code)
@@ -78,6 +85,9 @@ def prepare(ctx, *, contact: Contact | None = None,
         currency=currency_ref,
         bill_email=customer.email,
         non_us=not connection.is_us,
+        quote_discount=priced.discount,
+        expected=priced.expected if (terms.discounts or terms.fees or terms.taxes) else None,
+        **books.extras(ctx, sale),
     )
     ctx.note("currency", sale.currency)
     ctx.note("lines", [_traced(m, code) for m, code in zip(matches, codes, strict=True)])
@@ -100,12 +110,33 @@ def currency_for(connection, currency: str) -> str | None:
     return currency if connection.multicurrency and currency else None
 
 
+def fee_lines(priced, inputs: dict) -> list[resolve.SourceLine]:
+    """A quote's fees as lines on ``fee_item`` (else matched by the fee's name)."""
+    hint = str(inputs.get("fee_item") or "").strip()
+    built = []
+    for term, amount in priced.fees:
+        if amount <= 0:
+            continue
+        name = term.label or "Fee"
+        built.append(resolve.SourceLine(
+            key=f"fee:{term.id}", name=name, description=name, sku="", quantity=Decimal(1),
+            unit_price=amount, gross=amount, amount=amount, taxable=False, item_hint=hint,
+        ))  # fmt: skip
+    return built
+
+
 def tax_codes(connection, inputs: dict, lines: list[resolve.SourceLine]) -> list[str]:
-    """Each line's TaxCodeRef: US TAX/NON from HubSpot's tax rate; elsewhere the action's
-    ``tax_code`` on every line (TAX_CODE_REQUIRED when missing)."""
+    """Each line's TaxCodeRef: US TAX/NON from HubSpot's tax rate; elsewhere ``tax_code`` on
+    lines with a HubSpot tax rate and ``exempt_tax_code`` (else ``tax_code``) on the others
+    (TAX_CODE_REQUIRED when missing)."""
     if connection.is_us:
         return ["TAX" if line.taxable else "NON" for line in lines]
     code = str(inputs.get("tax_code") or "").strip()
+    exempt = str(inputs.get("exempt_tax_code") or "").strip()
+    if exempt and code:
+        return [code if line.taxable else exempt for line in lines]
+    if exempt and not any(line.taxable for line in lines):
+        return [exempt] * len(lines)
     if not code:
         raise ActionFailed(
             "TAX_CODE_REQUIRED",
@@ -178,7 +209,7 @@ def _reresolve(ctx, prepared: Prepared) -> Prepared:
     customer = prepared.customer
     if customer.matched_by == "cache":
         customer = customers.resolve_customer(ctx, sale, prepared.contact)
-    matches = items.resolve_items(ctx, sale.lines, sale.currency)
+    matches = items.resolve_items(ctx, [b.source for b in prepared.draft.lines], sale.currency)
     draft = replace(
         prepared.draft,
         customer_id=customer.id,
@@ -223,6 +254,8 @@ def outcome(ctx, booked: Booked, prepared: Prepared, email_problem: str = "") ->
     """
     currency = prepared.sale.currency
     hubspot_total = money.rounded(prepared.draft.total, currency)
+    what = "the quote's total less its taxes" if prepared.draft.expected is not None else (
+        "HubSpot's total")
     qbo_subtotal = money.rounded(money.parse(booked.subtotal) or money.ZERO, currency)
     result = Outcome(
         "created",
@@ -238,7 +271,7 @@ def outcome(ctx, booked: Booked, prepared: Prepared, email_problem: str = "") ->
         result.error_code = "TOTAL_MISMATCH"
         result.error_message = (
             f"QuickBooks {booked.entity} {booked.doc_number or booked.id} comes to "
-            f"{qbo_subtotal} {currency} after discount but HubSpot's total is {hubspot_total} "
+            f"{qbo_subtotal} {currency} after discount but {what} is {hubspot_total} "
             f"{currency}; the {booked.entity.lower()} was kept for review."
         )
     elif email_problem:

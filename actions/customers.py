@@ -11,6 +11,7 @@ from clients.quickbooks import QuickBooksError, escape
 from failures import ActionFailed
 
 STEP = "customer"
+PHONE_MAX = 30  # PrimaryPhone.FreeFormNumber (XSD TelephoneNumber)
 NUMBERED_ATTEMPTS = 5  # "Name 2" … "Name 6" after "Name" and "First Last (email)"
 
 
@@ -129,18 +130,26 @@ def _by_name(ctx, base: str, email: str, currency: str, home: str):
     ``base`` is held by a customer of another currency."""
     tagged = f"{_fit(base, f' ({currency})')} ({currency})"
     wanted = [base] if currency == home else [base, tagged]
-    quoted = ", ".join(f"'{escape(n)}'" for n in wanted)
-    rows = ctx.quickbooks.select("Customer", f"DisplayName IN ({quoted})")
-    by_name = {lookups.fold(str(r.get("DisplayName", ""))): r for r in sorted(rows, key=_id_order)}
+    rows = lookups.select_values(ctx.quickbooks, "Customer", "DisplayName", wanted)
+    by_name: dict[str, dict] = {}
+    for row in sorted(rows, key=_id_order):
+        by_name.setdefault(lookups.fold(str(row.get("DisplayName", ""))), row)
     occupied = False
     for name in wanted:
         row = by_name.get(lookups.fold(name))
         if row is None:
             continue
-        if _currency_of(row, home) == currency:
+        if _currency_of(row, home) == currency and _same_person(row, email):
             return Customer(str(row["Id"]), str(row["DisplayName"]), email, "name"), False
+        # Another currency, or someone else's name (another email): never merge (SPEC §7).
         occupied = occupied or name == base
     return None, occupied
+
+
+def _same_person(row: dict, email: str) -> bool:
+    """A name match counts only when the customer's email is empty or the contact's."""
+    address = str((row.get("PrimaryEmailAddr") or {}).get("Address") or "").strip()
+    return not address or lookups.fold(address) == lookups.fold(email)
 
 
 def _create(ctx, contact: Contact, sale: Sale, base: str, home: str) -> Customer:
@@ -156,6 +165,14 @@ def _create(ctx, contact: Contact, sale: Sale, base: str, home: str) -> Customer
         body["FamilyName"] = family
     if company:
         body["CompanyName"] = company
+    phone = contact.phone or sale.company().phone
+    if phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": names.cut(phone, PHONE_MAX)}
+    bill, ship = sale.bill_address(), sale.ship_address()
+    if bill:
+        body["BillAddr"] = bill.as_qbo()
+    if ship:
+        body["ShipAddr"] = ship.as_qbo()
     if sale.currency != home:
         body["CurrencyRef"] = {"value": sale.currency}
     queue = display_names(contact, base, sale.currency, home, occupied=False)

@@ -36,20 +36,35 @@ class Draft:
     lines: tuple[BilledLine, ...]
     currency: str | None = None  # CurrencyRef to send; None leaves QuickBooks' home currency
     bill_email: str = ""
-    non_us: bool = False  # prices are net of tax: say so (GlobalTaxCalculation)
+    non_us: bool = False  # outside the US every document says GlobalTaxCalculation
+    quote_discount: Decimal = money.ZERO  # a quote's own discounts (0-84), after line discounts
+    expected: Decimal | None = None  # what QuickBooks must reach when not the lines' total
+    bill_addr: dict | None = None
+    ship_addr: dict | None = None
+    note_head: str = ""  # the PrivateNote's first line: the HubSpot record and its link
+    auto_number: bool = False  # CustomTxnNumbers on: ask QuickBooks for its next number
+    class_id: str = ""
+    class_per_line: bool = False
+    department: str = ""
+    tax_inclusive: bool = False  # amounts are gross (paid/refunded): TaxInclusive outside the US
+    linked_estimate: str = ""
 
     @property
     def discount(self) -> Decimal:
-        """The sum of HubSpot's line discounts."""
-        return sum((b.source.discount for b in self.lines), money.ZERO)
+        """The sum of HubSpot's line discounts and the quote's own discounts."""
+        lines = sum((b.source.discount for b in self.lines), money.ZERO)
+        return lines + self.quote_discount
 
     @property
     def total(self) -> Decimal:
-        """HubSpot's total (the lines' net amounts), which QuickBooks must reproduce."""
-        return sum((b.source.amount for b in self.lines), money.ZERO)
+        """HubSpot's total, which QuickBooks' subtotal after discount must reproduce."""
+        if self.expected is not None:
+            return self.expected
+        lines = sum((b.source.amount for b in self.lines), money.ZERO)
+        return lines - self.quote_discount
 
 
-def line(billed: BilledLine) -> dict:
+def line(billed: BilledLine, class_id: str = "") -> dict:
     """One SalesItemLineDetail line: Amount = Qty × UnitPrice exactly."""
     src = billed.source
     detail: dict = {
@@ -57,6 +72,8 @@ def line(billed: BilledLine) -> dict:
         "Qty": src.quantity,
         "UnitPrice": src.unit_price,
     }
+    if class_id:
+        detail["ClassRef"] = {"value": class_id}
     if billed.tax_code:
         detail["TaxCodeRef"] = {"value": billed.tax_code}
     if src.service_date:
@@ -71,21 +88,26 @@ def line(billed: BilledLine) -> dict:
     return body
 
 
-def discount_line(amount: Decimal) -> dict:
-    """The one transaction-level discount holding every HubSpot line discount."""
+def discount_line(amount: Decimal, quote: bool = False, class_id: str = "") -> dict:
+    """The one transaction-level discount holding every HubSpot line and quote discount."""
+    detail: dict = {"PercentBased": False}
+    if class_id:
+        detail["ClassRef"] = {"value": class_id}
     return {
         "DetailType": "DiscountLineDetail",
         "Amount": amount,
-        "Description": "Line item discounts from HubSpot",
-        "DiscountLineDetail": {"PercentBased": False},
+        "Description": "Quote and line item discounts from HubSpot" if quote
+        else "Line item discounts from HubSpot",
+        "DiscountLineDetail": detail,
     }
 
 
 def lines(draft: Draft) -> list[dict]:
     """Every line of the document, the discount (if any) last."""
-    built = [line(b) for b in draft.lines]
+    per_line = draft.class_id if draft.class_per_line else ""
+    built = [line(b, per_line) for b in draft.lines]
     if draft.discount > 0:
-        built.append(discount_line(draft.discount))
+        built.append(discount_line(draft.discount, draft.quote_discount > 0, per_line))
     return built
 
 
@@ -102,23 +124,39 @@ def sales_document(
     if draft.currency:
         body["CurrencyRef"] = {"value": draft.currency}
     if draft.non_us:
-        body["GlobalTaxCalculation"] = "TaxExcluded"
+        body["GlobalTaxCalculation"] = "TaxInclusive" if draft.tax_inclusive else "TaxExcluded"
+    elif draft.discount > 0:
+        # Tax on HubSpot's net amounts: the discount comes off before tax (US only field).
+        body["ApplyTaxAfterDiscount"] = True
     if txn_date:
         body["TxnDate"] = txn_date.isoformat()
     if doc_number:
         body["DocNumber"] = names.cut(doc_number, names.DOC_NUMBER_MAX)
+    elif draft.auto_number:
+        body["DocNumber"] = "AUTO_GENERATE"
     if customer_memo:
         body["CustomerMemo"] = {"value": names.cut(customer_memo, MEMO_MAX)}
-    if private_note:
-        body["PrivateNote"] = names.cut(private_note, NOTE_MAX)
+    note = "\n".join(p for p in (draft.note_head, (private_note or "").strip()) if p)
+    if note:
+        body["PrivateNote"] = names.cut(note, NOTE_MAX)
     if draft.bill_email:
         body["BillEmail"] = {"Address": names.cut(draft.bill_email, names.EMAIL_MAX)}
+    if draft.bill_addr:
+        body["BillAddr"] = dict(draft.bill_addr)
+    if draft.ship_addr:
+        body["ShipAddr"] = dict(draft.ship_addr)
+    if draft.class_id and not draft.class_per_line:
+        body["ClassRef"] = {"value": draft.class_id}
+    if draft.department:
+        body["DepartmentRef"] = {"value": draft.department}
     return body
 
 
 def invoice(draft: Draft, *, terms: str = "", due_date: date | None = None, **common) -> dict:
     """An Invoice: terms set the due date unless one is given."""
     body = sales_document(draft, **common)
+    if draft.linked_estimate:
+        body["LinkedTxn"] = [{"TxnId": draft.linked_estimate, "TxnType": "Estimate"}]
     if terms:
         body["SalesTermRef"] = {"value": terms}
     if due_date:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions import booking, documents, resolve
 from actions.base import Action, Outcome
 from actions.fields import (
+    BOOKS,
     COMMON,
     EXPIRATION_DATE,
     SEND_EMAIL,
@@ -45,5 +46,5 @@ ACTION = CreateEstimate(
     name="Create QuickBooks estimate",
     description="Creates a QuickBooks Online estimate from the deal or quote.",
     record_types=(DEAL, QUOTE),
-    fields=(*COMMON, EXPIRATION_DATE, SEND_EMAIL),
+    fields=(*COMMON, EXPIRATION_DATE, SEND_EMAIL, *BOOKS),
 )

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from actions import booking, documents, money, names, payments, rejections
+from actions import booking, books, documents, money, names, payments, rejections
 from actions.base import Action, Outcome
 from actions.fields import (
+    CLASS,
     COMMON,
     EXPENSE_ACCOUNT,
+    LOCATION,
     PAYMENT_ACCOUNT,
     VENDOR,
 )
@@ -33,6 +35,7 @@ class CreateFeeExpense(Action):
 
     def run(self, ctx) -> Outcome:
         """Check the fee and both accounts, then create the Purchase exactly once."""
+        books.check_inputs(ctx.inputs)
         props = payments.properties(ctx)
         payments.require_received(ctx.record.id, props)
         connection = ctx.connection
@@ -56,12 +59,17 @@ class CreateFeeExpense(Action):
                 expense_account=str(ctx.inputs["expense_account"]).strip(),
                 amount=fee,
                 vendor=str(ctx.inputs.get("vendor") or "").strip(),
-                txn_date=payments.txn_date(props, "hs_initiated_date", "hs_payout_date"),
+                txn_date=payments.txn_date(props, "hs_initiated_date", "hs_payout_date",
+                                          zone=books.zone(ctx)),
                 currency=currency_ref,
-                note=payments.memo(props, ctx.record.id, "Processing fee",
-                                   ctx.inputs.get("private_note") or ""),
+                note=books.with_head(ctx, payments.memo(props, ctx.record.id, "Processing fee",
+                                                        ctx.inputs.get("private_note") or "")),
                 doc_number=str(ctx.inputs.get("doc_number") or "").strip(),
                 tax_code="" if connection.is_us else str(ctx.inputs.get("tax_code") or ""),
+                class_id=str(ctx.inputs.get("class") or "").strip()
+                if connection.class_tracking else "",
+                location=str(ctx.inputs.get("location") or "").strip()
+                if connection.track_locations else "",
             )
             done = create(ctx, body)
         result = Outcome(
@@ -102,9 +110,12 @@ def create(ctx, body: dict) -> dict:
 
 def purchase(*, payment_type: str, payment_account: str, expense_account: str, amount: Decimal,
              vendor: str = "", txn_date: date | None = None, currency: str | None = None,
-             note: str = "", doc_number: str = "", tax_code: str = "") -> dict:
+             note: str = "", doc_number: str = "", tax_code: str = "", class_id: str = "",
+             location: str = "") -> dict:
     """The Purchase body: one expense line of ``amount`` (pure, no HTTP)."""
     detail: dict = {"AccountRef": {"value": expense_account}}
+    if class_id:
+        detail["ClassRef"] = {"value": class_id}
     if tax_code:
         detail["TaxCodeRef"] = {"value": tax_code}
     body: dict = {
@@ -124,8 +135,11 @@ def purchase(*, payment_type: str, payment_account: str, expense_account: str, a
         body["PrivateNote"] = names.cut(note, documents.NOTE_MAX)
     if doc_number:
         body["DocNumber"] = names.cut(doc_number, names.DOC_NUMBER_MAX)
+    if location:
+        body["DepartmentRef"] = {"value": location}
     if tax_code:
-        body["GlobalTaxCalculation"] = "TaxExcluded"
+        # hs_fees_amount is what the processor charged, tax included (SPEC §7 "gross").
+        body["GlobalTaxCalculation"] = "TaxInclusive"
     return body
 
 
@@ -134,5 +148,5 @@ ACTION = CreateFeeExpense(
     name="Book payment processing fee",
     description="Books the HubSpot payment's processing fee as a QuickBooks expense.",
     record_types=(PAYMENT,),
-    fields=(*COMMON, PAYMENT_ACCOUNT, EXPENSE_ACCOUNT, VENDOR),
+    fields=(*COMMON, PAYMENT_ACCOUNT, EXPENSE_ACCOUNT, VENDOR, CLASS, LOCATION),
 )

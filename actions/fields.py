@@ -184,3 +184,36 @@ ALLOW_PARTIAL = InputField(
     kind=FLAG,
     default=False,
 )
+
+# SPEC §7 inputs: every sales action gets CLASS, LOCATION, EXEMPT_TAX_CODE, FEE_ITEM; the fee
+# expense CLASS and LOCATION.
+CLASS = InputField(
+    "class",
+    "Class",
+    "QuickBooks class, on the transaction (or on every line when the company tracks classes "
+    "per line). Ignored when the company does not track classes.",
+    kind=OPTIONS,
+    company_data=True,
+)
+LOCATION = InputField(
+    "location",
+    "Location",
+    "QuickBooks location (department) of the transaction, when the company tracks locations.",
+    kind=OPTIONS,
+    company_data=True,
+)
+EXEMPT_TAX_CODE = InputField(
+    "exempt_tax_code",
+    "Tax code for untaxed lines (outside the US)",
+    "Lines whose HubSpot line item has no tax rate get this code; default: the tax code.",
+    kind=OPTIONS,
+    company_data=True,
+)
+FEE_ITEM = InputField(
+    "fee_item",
+    "Item for quote fees",
+    "QuickBooks item a quote's fees are billed on. Default: an item named after the fee.",
+    kind=OPTIONS,
+    company_data=True,
+)
+BOOKS = (CLASS, LOCATION, EXEMPT_TAX_CODE, FEE_ITEM)

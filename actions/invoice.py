@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions import booking, documents
 from actions.base import Action, Outcome
 from actions.fields import (
+    BOOKS,
     COMMON,
     DUE_DATE,
     INVOICE_DATE,
@@ -46,5 +47,5 @@ ACTION = CreateInvoice(
         "Creates a QuickBooks Online invoice from the deal or quote, its line items and contact."
     ),
     record_types=(DEAL, QUOTE),
-    fields=(*COMMON, PAYMENT_TERMS, INVOICE_DATE, DUE_DATE, SEND_EMAIL),
+    fields=(*COMMON, PAYMENT_TERMS, INVOICE_DATE, DUE_DATE, SEND_EMAIL, *BOOKS),
 )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from actions import lookups, names, rejections
 from actions.lookups import Found
 from actions.resolve import SourceLine
-from clients.quickbooks import QuickBooksError, escape
+from clients.quickbooks import QuickBooksError
 from failures import ActionFailed
 
 SELLABLE = frozenset({"Service", "NonInventory", "Inventory", "Other Charge", "Bundle", "Group"})
@@ -40,8 +40,17 @@ def resolve_items(ctx, lines: list[SourceLine], currency: str = "") -> list[Matc
     found: dict[str, tuple[Found, str]] = {}
 
     for line in lines:
-        if line.fallback_first and fallback:
+        if line.item_hint:
+            found[line.key] = (Found(line.item_hint, ""), "chosen")
+        elif line.fallback_first and fallback:
             found[line.key] = (Found(fallback, ""), "fallback")
+        elif line.fallback_first:
+            # A line-less payment (or refund) never creates a product (SPEC §7).
+            raise ActionFailed(
+                "FALLBACK_ITEM_REQUIRED",
+                f"{line.name or 'This record'} has no line items: its amount is booked on the "
+                "'Fallback item', which is not set. Choose a fallback item in the action.",
+            )
     _match_skus(ctx, cache, [ln for ln in lines if ln.key not in found], found)
     _match_names(ctx, cache, [ln for ln in lines if ln.key not in found], found)
 
@@ -73,12 +82,9 @@ def _sellable(row: dict) -> bool:
 
 
 def _select_in(ctx, column: str, values: list[str]) -> list[dict]:
-    """Active items whose ``column`` is one of ``values`` (one query per 50 values)."""
-    rows: list[dict] = []
-    for start in range(0, len(values), QUERY_CHUNK):
-        chunk = values[start : start + QUERY_CHUNK]
-        quoted = ", ".join(f"'{escape(v)}'" for v in chunk)
-        rows.extend(ctx.quickbooks.select("Item", f"{column} IN ({quoted})"))
+    """Active items whose ``column`` may be one of ``values`` (one query per 50 plain values;
+    see lookups.select_values for names QuickBooks' query lexer rejects)."""
+    rows = lookups.select_values(ctx.quickbooks, "Item", column, values, QUERY_CHUNK)
     return [r for r in rows if _sellable(r)]
 
 

@@ -125,6 +125,13 @@ SOURCES: dict[str, Source] = {
     "tax_code": Source("TaxCode", _plain_option),
     "vendor": Source("Vendor", _plain_option),
     "payment_method": Source("PaymentMethod", _method_option),
+    # SPEC §7: classes and locations (QuickBooks' Class and Department lists), the tax code of
+    # untaxed lines, the item quote fees are billed on.
+    "class": Source("Class", _plain_option),
+    "location": Source("Department", _plain_option),
+    "exempt_tax_code": Source("TaxCode", _plain_option),
+    "fee_item": Source("Item", _item_option, frozenset({"Service", "NonInventory",
+                                                        "Other Charge"})),
 }
 FIELDS = (COMPANY_FIELD, *SOURCES)
 
@@ -231,7 +238,7 @@ def answer(
         if failed.code == "QUICKBOOKS_COMPANY_REQUIRED":
             return notice("Choose the QuickBooks company first")
         return notice("No QuickBooks company is connected: connect one in the dashboard")
-    if field == "tax_code" and connection.is_us:
+    if field in ("tax_code", "exempt_tax_code") and connection.is_us:
         return notice(US_TAX_NOTICE)
     if connection.status != "connected":
         return notice(f"Reconnect {connection.company_name or 'QuickBooks'} in the dashboard")

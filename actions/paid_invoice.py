@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from actions import booking, invoice, money, payments, rejections
+from actions import booking, books, invoice, money, payments, rejections
 from actions.base import Action, Outcome
 from actions.booking import Booked
 from actions.fields import (
+    BOOKS,
     COMMON,
     DEPOSIT_ACCOUNT,
     PAYMENT_METHOD,
@@ -46,8 +47,8 @@ class CreatePaidInvoice(PrefetchesSales, Action):
         paid = payments.gross(sale.properties, currency, ctx.record.id)
         tax = payments.collected_tax(ctx.connection, prepared.draft, paid, currency,
                                      code="PAYMENT_AMOUNT_MISMATCH", what="payment")
-        inputs = {**ctx.inputs, "invoice_date": payments.txn_date(sale.properties,
-                                                                  "hs_initiated_date")}
+        inputs = {**ctx.inputs, "invoice_date": payments.txn_date(
+            sale.properties, "hs_initiated_date", zone=sale.zone)}
         booked = booking.create(
             ctx, "Invoice", prepared,
             lambda draft: payments.with_tax(invoice.build(draft, inputs), tax),
@@ -75,9 +76,9 @@ def settle(ctx, booked: Booked, paid: Decimal, props: dict, currency_ref: str | 
         deposit_account=str(ctx.inputs.get("deposit_account") or "").strip(),
         payment_method=payments.method_for(ctx, props),
         ref_num=payments.ref_num(props, ctx.record.id),
-        txn_date=payments.txn_date(props, "hs_initiated_date"),
+        txn_date=payments.txn_date(props, "hs_initiated_date", zone=books.zone(ctx)),
         currency=currency_ref,
-        note=payments.memo(props, ctx.record.id, "Payment"),
+        note=books.with_head(ctx, payments.memo(props, ctx.record.id, "Payment")),
     )
     try:
         answer = ctx.quickbooks.create("Payment", body, ctx.request_id(PAYMENT_STEP))
@@ -153,5 +154,6 @@ ACTION = CreatePaidInvoice(
         "settles it."
     ),
     record_types=(PAYMENT,),
-    fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD, PAYMENT_TERMS, SKIP_INVOICE_PAYMENTS),
+    fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD, PAYMENT_TERMS, SKIP_INVOICE_PAYMENTS,
+            *BOOKS),
 )

@@ -14,7 +14,7 @@ from decimal import Decimal
 from actions import lookups, money, names
 from actions.base import Outcome
 from actions.lookups import Found
-from actions.resolve import as_date
+from actions.portal import as_date
 from clients.quickbooks import escape
 from failures import ActionFailed
 from schemas.records import RECORD_PROPERTIES
@@ -115,10 +115,11 @@ def gross(props: dict, currency: str, payment_id) -> Decimal:
     return paid
 
 
-def txn_date(props: dict, *names_in_order: str) -> date | None:
-    """The first of these date properties that is set, as a transaction date."""
+def txn_date(props: dict, *names_in_order: str, zone=None) -> date | None:
+    """The first of these date properties that is set, as a transaction date (a moment on the
+    portal's local day in ``zone``)."""
     for name in names_in_order:
-        found = as_date(props.get(name))
+        found = as_date(props.get(name), zone)
         if found:
             return found
     return None
@@ -304,7 +305,7 @@ def receipt_fields(ctx, prepared) -> dict:
     return {
         "payment_method": method_for(ctx, props),
         "payment_ref": ref_num(props, ctx.record.id),
-        "txn_date": txn_date(props, "hs_initiated_date"),
+        "txn_date": txn_date(props, "hs_initiated_date", zone=sale.zone),
         "tax": collected_tax(ctx.connection, prepared.draft, paid, sale.currency,
                              code="PAYMENT_AMOUNT_MISMATCH", what="payment"),
         "paid": paid,

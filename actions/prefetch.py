@@ -31,8 +31,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from actions import lookups
-from actions.resolve import CONTACT_PROPERTIES, LINE_ITEM_PROPERTIES, QUOTE_SIGNER
+from actions import lookups, quote_terms
+from actions.parties import COMPANY_PROPERTIES, CONTACT_PROPERTIES
+from actions.resolve import LINE_ITEM_PROPERTIES, QUOTE_SIGNER
 from clients.quickbooks import QuickBooksError, escape
 from clients.transport import Unavailable
 from failures import ActionFailed, CompanyRefused, TransientFailure
@@ -49,7 +50,6 @@ TTL_SECONDS = 120.0
 ASSOCIATION_PAGE = 500
 # read_sale reads at most this many contacts per record (one batch read).
 CONTACTS_READ = 100
-COMPANY_PROPERTIES = ("name",)
 # The v3 read calls this default deal→company type "deal_to_company_unlabeled" (the pair has a
 # Primary label); read_sale's primary company is the first one with any other type.
 UNLABELED_COMPANY_TYPE = {DEAL: 341}
@@ -136,6 +136,8 @@ class SaleReads:
     contact_ids: list[str]  # a quote's signer first
     company_id: str | None
     chunk: ChunkReads = field(repr=False)
+    # A quote's discounts, fees and taxes as a v3 read names them (None: not read here).
+    term_links: dict | None = None
 
     def reader(self, client) -> ChunkReader:
         """Serve this record's line items, contacts and company, falling back on ``client``."""
@@ -227,11 +229,26 @@ def read_chunk(client, kind: RecordType, ids: list[str]) -> dict[str, SaleReads]
     chunk.read(client, "line_items", [x for i in ids for x in line_ids[i]], LINE_ITEM_PROPERTIES)
     chunk.read(client, "contacts", [x for i in ids for x in contact_ids[i][:CONTACTS_READ]],
                CONTACT_PROPERTIES)  # fmt: skip
+    terms = _quote_terms(client, chunk, ids) if kind is QUOTE else {}
     return {
         i: SaleReads(dict(found[i].get("properties") or {}), line_ids[i], contact_ids[i],
-                     company_ids[i], chunk)
+                     company_ids[i], chunk, terms.get(i))
         for i in ids
     }  # fmt: skip
+
+
+def _quote_terms(client, chunk: ChunkReads, ids: list[str]) -> dict[str, dict]:
+    """The quotes' discounts, fees and taxes: one association read per kind, then one batch
+    read per kind that any quote has (SPEC §7)."""
+    found: dict[str, dict] = {i: {} for i in ids}
+    for kind in quote_terms.ASSOCIATED:
+        links = client.batch_associations("quotes", kind, ids)
+        for i in ids:
+            found[i][kind] = {"results": [{"id": x} for x in _to_ids(links.get(i, []))]}
+        wanted = [x["id"] for i in ids for x in found[i][kind]["results"]]
+        if wanted:
+            chunk.read(client, kind, wanted, quote_terms.TERM_PROPERTIES)
+    return found
 
 
 def warm_customers(runtime, executions, read: dict[tuple[int, str, str], SaleReads]) -> None:

@@ -8,12 +8,14 @@ from ``refund_from_account`` (Bank or Other Current Asset), checked before anyth
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from actions import booking, documents, payments
 from actions.base import Action, Outcome
 from actions.fields import (
     ALLOW_PARTIAL,
+    BOOKS,
     COMMON,
     PAYMENT_METHOD,
     REFUND_FROM_ACCOUNT,
@@ -116,15 +118,16 @@ def refund_line(payment_id, refunded: Decimal) -> SourceLine:
     return SourceLine(
         key="refund", name=text, description=text, sku="", quantity=Decimal(1),
         unit_price=refunded, gross=refunded, amount=refunded, taxable=False,
-        fallback_first=True,
+        fallback_first=True, tax_included=True,
     )  # fmt: skip
 
 
 def build(draft: documents.Draft, inputs: dict, details: dict) -> dict:
     """The RefundReceipt body (pure): a SalesReceipt's shape, its deposit account being the
     account the refund is paid from."""
+    # AUTO_GENERATE is for Invoice, Estimate and SalesReceipt only (reference §10).
     return documents.sales_receipt(
-        draft,
+        replace(draft, auto_number=False),
         deposit_account=details["deposit_account"],
         payment_method=details.get("payment_method", ""),
         payment_ref=details.get("payment_ref", ""),
@@ -139,5 +142,5 @@ ACTION = CreateRefundReceipt(
     name="Create QuickBooks refund receipt",
     description="Creates a QuickBooks refund receipt when the HubSpot payment was fully refunded.",
     record_types=(PAYMENT,),
-    fields=(*COMMON, REFUND_FROM_ACCOUNT, PAYMENT_METHOD, ALLOW_PARTIAL),
+    fields=(*COMMON, REFUND_FROM_ACCOUNT, PAYMENT_METHOD, ALLOW_PARTIAL, *BOOKS),
 )

@@ -23,10 +23,14 @@ chunk).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from actions import money
+from actions import money, quote_terms
+from actions.addresses import Address, phone
+from actions.parties import COMPANY_PROPERTIES, Company, Contact, read_contact
+from actions.portal import as_date, portal_of, portal_zone
 from failures import ActionFailed
 from schemas.records import DEAL, PAYMENT, QUOTE, RECORD_PROPERTIES, RecordType
 
@@ -35,7 +39,6 @@ LINE_ITEM_PROPERTIES = (
     "name", "description", "hs_sku", "quantity", "price", "amount", "hs_tax_rate_group_id",
     "hs_recurring_billing_start_date", "hs_product_id", "hs_position_on_quote",
 )  # fmt: skip
-CONTACT_PROPERTIES = ("email", "firstname", "lastname")
 # The record property holding each record type's currency (SPEC §1.1).
 CURRENCY_PROPERTY = {DEAL: "deal_currency_code", QUOTE: "hs_currency", PAYMENT: "hs_currency_code"}
 
@@ -61,26 +64,13 @@ class SourceLine:
     taxable: bool
     service_date: date | None = None
     fallback_first: bool = False
+    tax_included: bool = False  # a gross amount HubSpot reports as paid/refunded (SPEC §7)
+    item_hint: str = ""  # a QuickBooks item chosen for this line (a quote fee's fee_item)
 
     @property
     def discount(self) -> Decimal:
         """What HubSpot took off this line (0 when none)."""
         return self.gross - self.amount
-
-
-@dataclass(frozen=True)
-class Contact:
-    """The HubSpot contact billed (or any person to bill, e.g. a payment's customer email)."""
-
-    id: str
-    email: str
-    first_name: str = ""
-    last_name: str = ""
-
-    @property
-    def person_name(self) -> str:
-        """ "First Last", or "" when the contact has no name."""
-        return " ".join(p for p in (self.first_name.strip(), self.last_name.strip()) if p)
 
 
 @dataclass
@@ -95,7 +85,9 @@ class Sale:
     contact: Contact | None
     contacts_found: int = 0
     company_id: str | None = None
-    _company_name: str | None = field(default=None, repr=False)
+    terms: quote_terms.QuoteTerms = field(default_factory=quote_terms.QuoteTerms)
+    zone: ZoneInfo | None = None
+    _company: Company | None = field(default=None, repr=False)
     _reader: object = field(default=None, repr=False)
 
     @property
@@ -108,17 +100,33 @@ class Sale:
         """The sum of the line discounts (one DiscountLineDetail in QuickBooks)."""
         return sum((line.discount for line in self.lines), money.ZERO)
 
-    def company_name(self) -> str:
-        """The associated company's name, read from HubSpot on first use ("" if none)."""
-        if self._company_name is None:
-            self._company_name = ""
+    def company(self) -> Company:
+        """The associated company, read from HubSpot on first use (empty if none)."""
+        if self._company is None:
+            self._company = Company()
             if self.company_id and self._reader is not None:
-                record = self._reader.get_object("companies", self.company_id, ["name"])
-                self._company_name = str((record.get("properties") or {}).get("name") or "")
-        return self._company_name.strip()
+                record = self._reader.get_object("companies", self.company_id, COMPANY_PROPERTIES)
+                props = record.get("properties") or {}
+                self._company = Company(str(props.get("name") or "").strip(),
+                                        Address.from_properties(props), phone(props))
+        return self._company
+
+    def company_name(self) -> str:
+        """The associated company's name ("" if none)."""
+        return self.company().name
+
+    def bill_address(self) -> Address | None:
+        """BillAddr: the company's address, else the contact's."""
+        contact = self.contact.address if self.contact else None
+        return self.company().address or contact
+
+    def ship_address(self) -> Address | None:
+        """ShipAddr: the contact's address, else the company's."""
+        contact = self.contact.address if self.contact else None
+        return contact or self.company().address
 
 
-def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
+def read_sale(ctx, *, home_currency: str | None = None) -> Sale:  # noqa: C901
     """Read the enrolled record's lines, contact and company; checks nothing about QuickBooks.
 
     Raises ActionFailed NO_LINE_ITEMS for a deal or quote without line items. A payment without
@@ -131,8 +139,9 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
     if prefetched is None:
         wanted = RECORD_PROPERTIES.get(record_type.path, ())
         answer = ctx.hubspot.get_object(
-            record_type.path, record_id,
-            properties=wanted, associations=("line_items", "contacts", "companies"),
+            record_type.path, record_id, properties=wanted,
+            associations=("line_items", "contacts", "companies",
+                          *(quote_terms.ASSOCIATED if record_type is QUOTE else ())),
         )  # fmt: skip
         read = answer.get("properties") or {}
         links = answer.get("associations") or {}
@@ -140,32 +149,37 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
         contact_entries = _entries(links, "contacts")
         company_id = _primary(_entries(links, "companies"))
         reader = ctx.hubspot
+        term_links = links
     else:
         read, line_ids = prefetched.properties, prefetched.line_ids
         company_id = prefetched.company_id
         reader = prefetched.reader(ctx.hubspot)
+        term_links = prefetched.term_links
     # The payload's snapshot wins; the read fills what objectRequestOptions did not deliver.
     for name, value in read.items():
         if properties.get(name) in (None, ""):
             properties[name] = value
 
     currency = str(properties.get(CURRENCY_PROPERTY.get(record_type, "")) or "").strip().upper()
-    currency = currency or (home_currency or "").upper()
+    portal = portal_of(ctx)
+    portal_currency = str(getattr(portal, "company_currency", "") or "").strip().upper()
+    currency = currency or portal_currency or (home_currency or "").upper()
 
     lines = _read_lines(reader, line_ids, currency)
     if not lines:
-        if record_type is not PAYMENT:
-            raise ActionFailed(
-                "NO_LINE_ITEMS",
-                f"The {record_type.name.lower()} {record_id} has no line items to bill.",
-            )
-        lines = [payment_line(properties, currency)]
+        if record_type is PAYMENT:
+            lines = [payment_line(properties, currency)]
+        else:
+            lines = [_amount_line(ctx, record_type, record_id, properties, currency)]
+    terms = quote_terms.QuoteTerms()
+    if record_type is QUOTE:
+        terms = quote_terms.read(reader, record_id, term_links, properties, currency)
 
     if prefetched is None:
         contact_ids = _contact_order(ctx.hubspot, record_type, record_id, contact_entries)
     else:
         contact_ids = prefetched.contact_ids
-    contact = _read_contact(reader, contact_ids)
+    contact = read_contact(reader, contact_ids)
     if record_type is PAYMENT:
         contact = payment_payer(properties, contact)
     return Sale(
@@ -177,6 +191,8 @@ def read_sale(ctx, *, home_currency: str | None = None) -> Sale:
         contact=contact,
         contacts_found=len(contact_ids),
         company_id=company_id,
+        terms=terms,
+        zone=portal_zone(portal),
         _reader=reader,
     )
 
@@ -187,6 +203,25 @@ def _prefetched(ctx, record_type: RecordType, record_id: str):
     return cache.take(ctx.portal_id, record_type.path, record_id) if cache is not None else None
 
 
+def _amount_line(ctx, record_type, record_id, properties: dict, currency: str) -> SourceLine:
+    """A deal without line items: one line of its ``amount`` on the fallback item."""
+    amount = money.parse(properties.get("amount"))
+    if not str(ctx.inputs.get("fallback_item") or "").strip() or amount is None or amount <= 0:
+        raise ActionFailed(
+            "NO_LINE_ITEMS",
+            f"The {record_type.name.lower()} {record_id} has no line items to bill"
+            + ("" if record_type is not DEAL else
+               " (a deal with an amount is billed on the 'Fallback item' when one is chosen)")
+            + ".",
+        )
+    amount = money.rounded(amount, currency)
+    name = str(properties.get("dealname") or "").strip() or f"HubSpot deal {record_id}"
+    return SourceLine(
+        key="amount", name=name, description=name, sku="", quantity=Decimal(1),
+        unit_price=amount, gross=amount, amount=amount, taxable=False, fallback_first=True,
+    )  # fmt: skip
+
+
 def payment_line(properties: dict, currency: str) -> SourceLine:
     """A payment without line items: one line of its gross amount on the fallback item."""
     amount = money.rounded(money.parse(properties.get("hs_initial_amount")) or money.ZERO, currency)
@@ -194,6 +229,7 @@ def payment_line(properties: dict, currency: str) -> SourceLine:
     return SourceLine(
         key="payment", name=name, description=name, sku="", quantity=Decimal(1),
         unit_price=amount, gross=amount, amount=amount, taxable=False, fallback_first=True,
+        tax_included=True,
     )  # fmt: skip
 
 
@@ -203,21 +239,6 @@ def payment_payer(properties: dict, contact: Contact | None) -> Contact | None:
     if not email or (contact is not None and contact.email):
         return contact
     return Contact("hs_customer_email", email) if contact is None else replace(contact, email=email)
-
-
-def as_date(value) -> date | None:
-    """A HubSpot date property (YYYY-MM-DD, ISO datetime or epoch ms) as a date."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC).date()
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
 
 
 # --- associations ----------------------------------------------------------------------------
@@ -319,20 +340,4 @@ def _reprice(quantity: Decimal, amount: Decimal, currency: str):
     return amount, Decimal(1), amount
 
 
-def _read_contact(hubspot, ids: list[str]) -> Contact | None:
-    """The first contact with an email (signer first); one without email when none has one."""
-    if not ids:
-        return None
-    records = hubspot.batch_read("contacts", ids[:100], CONTACT_PROPERTIES)
-    contacts = [
-        Contact(
-            id=str(r["id"]),
-            email=str((r.get("properties") or {}).get("email") or "").strip(),
-            first_name=str((r.get("properties") or {}).get("firstname") or ""),
-            last_name=str((r.get("properties") or {}).get("lastname") or ""),
-        )
-        for r in records
-    ]
-    if not contacts:
-        return None
-    return next((c for c in contacts if c.email), contacts[0])
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 from actions import booking, documents, payments
 from actions.base import Action, Outcome
 from actions.fields import (
+    BOOKS,
     COMMON,
     DEPOSIT_ACCOUNT,
     PAYMENT_METHOD,
@@ -74,5 +75,5 @@ ACTION = CreateSalesReceipt(
         "payment."
     ),
     record_types=(DEAL, QUOTE, PAYMENT),
-    fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD),
+    fields=(*COMMON, DEPOSIT_ACCOUNT, PAYMENT_METHOD, *BOOKS),
 )

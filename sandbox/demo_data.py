@@ -91,6 +91,8 @@ def demo_runs(quickbooks, company: DemoCompany) -> list[dict]:
     fee = {"payment_account": accounts_by_name.get("Checking", ""),
            "expense_account": accounts_by_name.get("Merchant Fees", "")}  # fmt: skip
     refund = {"refund_from_account": accounts_by_name.get("Checking", "")}
+    items = {i["Name"]: i["Id"] for i in quickbooks.companies[company.realm_id].entities("Item")}
+    fees = {"fee_item": items.get("Services", "")}
     return [
         {"slug": slug, "record": record, "label": label, "inputs": inputs}
         for slug, record, label, inputs in (
@@ -98,6 +100,12 @@ def demo_runs(quickbooks, company: DemoCompany) -> list[dict]:
             ("create-invoice", "deal:unmatched",
              "Invoice a deal with an unknown product (fails, then fix and run again)", {}),
             ("create-estimate", "quote:accepted", "Estimate from an e-signed quote", {}),
+            ("create-invoice", "quote:discounted",
+             "Invoice a quote with a 10 % quote discount and a shipping fee", fees),
+            ("create-invoice", "deal:out_of_state",
+             "Invoice a New York customer (taxed at New York's rate)", {}),
+            ("create-invoice", "deal:apostrophe",
+             "Invoice O’Neil Outfitters (typographic apostrophe)", {}),
             ("create-sales-receipt", "deal:basic", "Sales receipt from a deal", {}),
             ("create-paid-invoice", "payment:checkout", "Paid invoice from a payment", {}),
             ("create-fee-expense", "payment:checkout", "Book the payment's fee", fee),

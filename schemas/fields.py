@@ -29,11 +29,18 @@ class FlexibleDate(fields.Field):
             raise ValidationError("must be a date (YYYY-MM-DD) or epoch milliseconds")
         if isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
             try:
-                return datetime.fromtimestamp(int(value) / 1000, tz=UTC).date()
+                # A moment, not a day: the action turns it into the portal's local date.
+                return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
             except (OverflowError, OSError, ValueError) as exc:
                 raise ValidationError("epoch milliseconds out of range") from exc
         if isinstance(value, str):
             text = value.strip()
+            if len(text) > 10 and text[10] in "Tt ":
+                try:
+                    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+                    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+                except ValueError:
+                    pass
             try:
                 return date.fromisoformat(text[:10])
             except ValueError as exc:
@@ -48,3 +55,33 @@ class Text(fields.String):
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = str(value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class InvalidValue:
+    """A mapped input value that could not be loaded: the action fails INVALID_INPUT with
+    ``describe()`` instead of the request being answered 400 (SPEC §7)."""
+
+    def __init__(self, value, messages) -> None:
+        self.value = value
+        self.messages = messages
+
+    def describe(self) -> str:
+        """Why the value was refused, for the error message."""
+        text = "; ".join(str(m) for m in self.messages) if isinstance(self.messages, list) else (
+            str(self.messages))
+        return f"value {str(self.value)[:60]!r} {text}"
+
+
+class Lenient(fields.Field):
+    """Wraps a field whose value may be mapped from a HubSpot property: a bad value loads as
+    ``InvalidValue`` instead of failing the whole request."""
+
+    def __init__(self, inner: fields.Field, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.inner = inner
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return self.inner.deserialize(value, attr, data, **kwargs)
+        except ValidationError as exc:
+            return InvalidValue(value, exc.messages)

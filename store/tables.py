@@ -55,6 +55,10 @@ class QuickBooksConnection(SQLModel, table=True):
     multicurrency: bool = False
     tax_mode: str = Field(default="", description="'automated' (US AST) or 'codes' (non-US)")
     custom_txn_numbers: bool = False
+    # Preferences.AccountingInfoPrefs, read at connect: "" (off), "txn" or "line" for classes;
+    # TrackDepartments for locations.
+    class_tracking: str = ""
+    track_locations: bool = False
     access_token: str = Field(default="", description="encrypted")
     refresh_token: str = Field(default="", description="encrypted")
     access_expires_at: datetime | None = None

@@ -24,14 +24,18 @@ ALLOWED_TYPES = {
 COMMON = {"quickbooks_company", "create_customer", "create_missing_products", "fallback_item",
           "income_account", "tax_code", "customer_memo", "private_note", "doc_number",
           "if_exists"}  # fmt: skip
+BOOKS = {"class", "location", "exempt_tax_code", "fee_item"}  # SPEC §2.3, added in §7
 SPEC_FIELDS = {
-    "create-invoice": COMMON | {"payment_terms", "invoice_date", "due_date", "send_email"},
-    "create-estimate": COMMON | {"expiration_date", "send_email"},
-    "create-sales-receipt": COMMON | {"deposit_account", "payment_method"},
-    "create-paid-invoice": COMMON | {"deposit_account", "payment_method", "payment_terms",
-                                     "skip_invoice_payments"},
-    "create-fee-expense": COMMON | {"payment_account", "expense_account", "vendor"},
-    "create-refund-receipt": COMMON | {"refund_from_account", "payment_method", "allow_partial"},
+    "create-invoice": COMMON | BOOKS | {"payment_terms", "invoice_date", "due_date",
+                                        "send_email"},
+    "create-estimate": COMMON | BOOKS | {"expiration_date", "send_email"},
+    "create-sales-receipt": COMMON | BOOKS | {"deposit_account", "payment_method"},
+    "create-paid-invoice": COMMON | BOOKS | {"deposit_account", "payment_method",
+                                             "payment_terms", "skip_invoice_payments"},
+    "create-fee-expense": COMMON | {"payment_account", "expense_account", "vendor", "class",
+                                    "location"},
+    "create-refund-receipt": COMMON | BOOKS | {"refund_from_account", "payment_method",
+                                               "allow_partial"},
 }  # fmt: skip
 
 

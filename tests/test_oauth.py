@@ -200,6 +200,21 @@ def test_connect_stores_the_company_facts_and_tokens(companies, browser, realm, 
     assert info["CompanyName"] == expected[0]
 
 
+def test_reconnect_reads_tax_class_and_location_preferences_once(companies, browser):
+    """SPEC §7: AST, class and location tracking come from Preferences at (re)connect."""
+    install(browser, companies.portal_id)
+    connect(browser, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    assert (row.tax_mode, row.class_tracking, row.track_locations) == ("automated", "", False)
+    company = companies.quickbooks.companies[US_REALM]
+    company.automated_tax, company.class_tracking, company.track_departments = False, "line", True
+    company.custom_txn_numbers = True
+    connect(browser, US_REALM)
+    row = get_connection(companies.runtime.db, companies.portal_id, US_REALM)
+    assert (row.tax_mode, row.class_tracking, row.track_locations, row.custom_txn_numbers) == (
+        "manual", "line", True, True)
+
+
 def test_several_companies_per_portal(companies, browser):
     install(browser, companies.portal_id)
     for realm in (US_REALM, CA_REALM):

@@ -327,3 +327,14 @@ def test_v2_signed_fetches_from_the_workflow_driver_are_answered(us):
         server.stop()
     assert result.status == 200
     assert [o["label"] for o in result.response_json["options"]] == ["Net 15", "Net 30"]
+
+
+@pytest.mark.parametrize(("field", "entity"), [("class", "Class"), ("location", "Department")])
+def test_class_and_location_offer_the_company_lists(us, fetch, field, entity):
+    company = us.quickbooks.companies[US_REALM]
+    company.add(entity, {"Name": "Retail"})
+    company.add(entity, {"Name": "Closed one", "Active": False})
+    response = fetch(field, US_REALM)
+    assert response.status_code == 200
+    assert labels(response) == ["Retail"]
+    assert values(response) == [by_name(company, entity)["Retail"]]

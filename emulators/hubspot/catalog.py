@@ -87,6 +87,25 @@ OBJECT_TYPES: tuple[ObjectType, ...] = (
          "hs_sign_status", "hs_quote_esign_status", "hs_esign_date",
          "hs_terms", "hs_comments"),
     ),
+    # Quote-level discounts, fees and taxes (reference §10.2).
+    ObjectType(
+        "discounts", "0-84", "DISCOUNT", "discount",
+        ("crm.objects.line_items.read", "e-commerce"),
+        ("hs_label", "hs_type", "hs_value"),
+        ("hs_label", "hs_type", "hs_value", "hs_duration", "hs_sort_order"),
+    ),
+    ObjectType(
+        "fees", "0-85", "FEE", "fee",
+        ("crm.objects.line_items.read", "e-commerce"),
+        ("hs_label", "hs_type", "hs_value"),
+        ("hs_label", "hs_type", "hs_value", "hs_sort_order"),
+    ),
+    ObjectType(
+        "taxes", "0-86", "TAX", "tax",
+        ("crm.objects.line_items.read",),
+        ("hs_label", "hs_type", "hs_value"),
+        ("hs_label", "hs_type", "hs_value", "hs_sort_order"),
+    ),
     ObjectType(
         "invoices", "0-53", "INVOICE", "invoice",
         ("crm.objects.invoices.read", "crm.objects.invoices.write"),
@@ -155,6 +174,9 @@ DEFAULT_ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("invoices", "quotes"): 407, ("invoices", "line_items"): 409,
     ("invoices", "commerce_payments"): 541,
     ("contacts", "companies"): 279,
+    ("quotes", "discounts"): 362, ("discounts", "quotes"): 361,
+    ("quotes", "fees"): 364, ("fees", "quotes"): 363,
+    ("quotes", "taxes"): 366, ("taxes", "quotes"): 365,
     # Reverse directions outside the reference table (HubSpot's published defaults).
     ("contacts", "deals"): 4, ("companies", "deals"): 342, ("companies", "contacts"): 280,
     ("contacts", "quotes"): 70, ("companies", "quotes"): 72,

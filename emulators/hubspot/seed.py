@@ -110,7 +110,52 @@ def seed_demo(emu: HubSpotEmulator, portal_id: int = DEMO_PORTAL_ID) -> dict:
     portal.associate("quotes", quote, "companies", companies["acme"])
 
     ids["payments"] = _seed_payments(portal, ids, line)
+    _seed_books(portal, ids, line)
     return ids
+
+
+def _seed_books(portal: Portal, ids: dict, line) -> None:
+    """SPEC §7 demo records: an out-of-state US customer, a company whose name has a typographic
+    apostrophe, a quote with a quote-level discount and fee (records created last, so the ids
+    of the records above do not move)."""
+    contacts, companies = ids["contacts"], ids["companies"]
+    contacts["nora"] = portal.create("contacts", {
+        "firstname": "Nora", "lastname": "York", "email": "nora.york@example.com",
+        "phone": "518-555-0100", "address": "5 Main St", "city": "Albany",
+        "state": "New York", "zip": "12207", "country": "United States"})
+    contacts["liam"] = portal.create("contacts", {
+        "firstname": "Liam", "lastname": "O’Neil", "email": "liam@oneil.example",
+        "company": "O’Neil Outfitters"})
+    companies["oneil"] = portal.create("companies", {
+        "name": "O’Neil Outfitters", "address": "200 Congress Ave", "city": "Austin",
+        "state": "Texas", "zip": "78701", "country": "USA", "phone": "512-555-0199"})
+    portal.associate("contacts", contacts["liam"], "companies", companies["oneil"], type_id=1)
+    taxable = [line("consulting", "4", hs_tax_rate_group_id="1001")]
+    for role, contact, company in (("out_of_state", "nora", None),
+                                   ("apostrophe", "liam", "oneil")):
+        deal = portal.create("deals", {"dealname": f"Demo {role.replace('_', ' ')}",
+                                       "deal_currency_code": "USD", "amount": "600.00"})
+        ids["deals"][role] = deal
+        ids["line_items"][f"deal_{role}"] = _attach_lines(portal, "deals", deal,
+                                                          [dict(li) for li in taxable])
+        portal.associate("deals", deal, "contacts", contacts[contact])
+        if company:
+            portal.associate("deals", deal, "companies", companies[company], type_id=5)
+    # 2 × 150 + 2500 = 2800, −10 % = 2520, + 25 shipping = 2545 (no quote tax).
+    lines = [line("consulting", "2"), line("implementation", "1")]
+    quote = portal.create("quotes", {
+        "hs_title": "O’Neil Outfitters - discounted quote", "hs_expiration_date": "2030-12-31",
+        "hs_currency": "USD", "hs_status": "APPROVED", "hs_quote_amount": "2545.00",
+        "hs_quote_number": "Q-1002"})
+    ids["quotes"]["discounted"] = quote
+    ids["line_items"]["quote_discounted"] = _attach_lines(portal, "quotes", quote, lines)
+    portal.associate("quotes", quote, "contacts", contacts["liam"])
+    portal.associate("quotes", quote, "companies", companies["oneil"])
+    discount = portal.create("discounts", {"hs_label": "Launch discount", "hs_type": "PERCENT",
+                                           "hs_value": "10", "hs_sort_order": "1"})
+    fee = portal.create("fees", {"hs_label": "Shipping", "hs_type": "FIXED", "hs_value": "25"})
+    portal.associate("quotes", quote, "discounts", discount)
+    portal.associate("quotes", quote, "fees", fee)
 
 
 def _seed_payments(portal: Portal, ids: dict, line) -> dict:

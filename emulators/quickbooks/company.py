@@ -16,8 +16,15 @@ from .wire import meta_time
 # Entities with an Active flag: inactive ones vanish from queries and cannot be referenced.
 NAME_LISTS = frozenset(
     {"Customer", "Vendor", "Employee", "Item", "Account", "Term", "PaymentMethod", "TaxCode",
-     "TaxRate"}
+     "TaxRate", "Class", "Department"}
 )
+# Automated sales tax: the combined rate charged at each destination state (an emulator table,
+# not real rates). A state not listed is charged the company's own rate.
+STATE_RATES = {
+    "CA": Decimal("8.25"), "NY": Decimal("8.875"), "TX": Decimal("8.25"), "WA": Decimal("10.1"),
+    "IL": Decimal("10.25"), "FL": Decimal("7"), "MA": Decimal("6.25"), "OR": Decimal("0"),
+    "NJ": Decimal("6.625"), "CO": Decimal("7.65"),
+}
 FIRST_DOC_NUMBER = 1001
 
 _ZONES = {"US": "America/Los_Angeles", "CA": "America/Toronto", "GB": "Europe/London"}
@@ -54,6 +61,7 @@ class Company:
         clock,
         custom_txn_numbers: bool = False,
         sales_tax_rate: Decimal = Decimal("8.25"),
+        automated_tax: bool | None = None,
     ) -> None:
         self.realm_id = realm_id
         self.name = name
@@ -61,7 +69,14 @@ class Company:
         self.home_currency = home_currency
         self.multicurrency = multicurrency
         self.custom_txn_numbers = custom_txn_numbers
-        self.sales_tax_rate = sales_tax_rate  # US only: the one rate TAX lines are charged
+        self.sales_tax_rate = sales_tax_rate  # US only: the rate at the company's own address
+        # US companies run automated sales tax unless told otherwise (TaxPrefs.PartnerTaxEnabled).
+        self.automated_tax = self.country == "US" if automated_tax is None else automated_tax
+        self.class_tracking = ""  # "" | "txn" (header ClassRef) | "line" (line ClassRef)
+        self.track_departments = False  # locations (DepartmentRef)
+        # The reference finds no company preference for tax-after-discount; QBO's documented
+        # default when the field is not sent is false (tax first, then the discount).
+        self.tax_after_discount = False
         self.zone = ZoneInfo(_ZONES.get(self.country, "UTC"))
         self.replays: dict[str, Replay] = {}
         self.throttle = RealmThrottle()
@@ -217,7 +232,10 @@ class Company:
         if terms:
             sales_forms["DefaultTerms"] = {"value": terms[0]["Id"]}
         return {
-            "AccountingInfoPrefs": {"TrackDepartments": False, "ClassTrackingPerTxn": False,
+            "AccountingInfoPrefs": {"TrackDepartments": self.track_departments,
+                                    "DepartmentTerminology": "Location",
+                                    "ClassTrackingPerTxn": self.class_tracking == "txn",
+                                    "ClassTrackingPerTxnLine": self.class_tracking == "line",
                                     "CustomerTerminology": "Customers"},
             "ProductAndServicesPrefs": {"ForSales": True, "ForPurchase": True,
                                         "QuantityWithPriceAndRate": True,
@@ -226,7 +244,7 @@ class Company:
             "VendorAndPurchasesPrefs": {"TrackingByCustomer": True,
                                         "BillableExpenseTracking": True},
             # US companies run Automated Sales Tax; CA/GB use explicit tax codes per line.
-            "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": self.is_us},
+            "TaxPrefs": {"UsingSalesTax": True, "PartnerTaxEnabled": self.automated_tax},
             "CurrencyPrefs": {"MultiCurrencyEnabled": self.multicurrency,
                               "HomeCurrency": {"value": self.home_currency}},
             "Id": "1",
@@ -236,6 +254,17 @@ class Company:
             "domain": "QBO",
             "sparse": False,
         }
+
+    def destination_rate(self, ship_addr) -> tuple[str, Decimal]:
+        """Automated sales tax: (state, rate) at the transaction's ShipAddr state, else at the
+        company's own address (reference §9)."""
+        own = _ADDRESSES["US"]["CountrySubDivisionCode"]
+        state = ""
+        if isinstance(ship_addr, dict):
+            state = str(ship_addr.get("CountrySubDivisionCode") or "").strip().upper()
+        if not state or state == own:
+            return own, self.sales_tax_rate
+        return state, STATE_RATES.get(state, self.sales_tax_rate)
 
     def home_currency_ref(self) -> dict:
         """CurrencyRef of the home currency."""

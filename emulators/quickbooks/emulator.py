@@ -59,7 +59,8 @@ class QuickBooksEmulator:
 
     def add_company(self, realm_id: str, name: str, country: str = "US",
                     home_currency: str | None = None, multicurrency: bool = False, *,
-                    custom_txn_numbers: bool = False, seed: bool = True) -> Company:
+                    custom_txn_numbers: bool = False, seed: bool = True,
+                    automated_tax: bool | None = None) -> Company:
         """Create a company (seeded with demo data unless ``seed=False``)."""
         country = country.upper()
         home = home_currency or currency.DEFAULT_HOME.get(country, "USD")
@@ -69,7 +70,8 @@ class QuickBooksEmulator:
             if realm_id in self.companies:
                 raise ValueError(f"company {realm_id} already exists")
             company = Company(realm_id, name, country, home, multicurrency, lock=self.lock,
-                              clock=self.clock, custom_txn_numbers=custom_txn_numbers)
+                              clock=self.clock, custom_txn_numbers=custom_txn_numbers,
+                              automated_tax=automated_tax)
             if seed:
                 seed_company(company)
             self.companies[realm_id] = company

@@ -35,6 +35,7 @@ COMPARISONS = frozenset({"=", "<", ">", "<=", ">="})
 # Global elements of the schema that are envelopes, not queryable entities.
 NOT_ENTITIES = frozenset({"IntuitResponse", "IntuitBatchRequest", "IntuitObject", "Report",
                           "Fault", "SyncErrorResponse", "Status", "QbdtEntityIdMapping"})
+TYPOGRAPHIC_QUOTES = frozenset("\u2018\u2019\u201c\u201d")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
@@ -113,6 +114,11 @@ def _string(text: str, start: int, tokens: list[Token]) -> int:
     i = start + 1
     while i < len(text):
         ch = text[i]
+        if ch in TYPOGRAPHIC_QUOTES:
+            # QBO's lexer rejects typographic quotes even inside a literal (reference §4).
+            raise errors.query_parse(
+                f"QueryParserError: Lexical error at line 1, column {i + 1}.  "
+                f'Encountered: "{ch}" after : ""')
         if ch == "\\" and i + 1 < len(text):
             chars.append(text[i + 1])  # \' and \\ (and any other escaped character) are literal
             i += 2

@@ -41,7 +41,8 @@ def create(company: Company, txn_type: str, body: dict, allow_duplicate_doc_numb
     customer = None
     if isinstance(txn.get("CustomerRef"), dict):
         customer = company.get("Customer", txn["CustomerRef"]["value"])
-    priced, discount_amount, discount_percent = _price(company, lines)
+    _check_tracking(company, txn, lines)
+    priced, discount_amount, discount_percent = _price(company, lines, txn.get("ShipAddr"))
     code = rules.currency_of(company, txn)
     if customer is not None:
         rules.check_same_currency(code, customer, company, "customer")
@@ -151,7 +152,25 @@ def _check_tax_codes(company: Company, lines: list[dict]) -> None:
             raise errors.business(wording, element)
 
 
-def _price(company: Company, lines: list[dict]):
+def _check_tracking(company: Company, txn: dict, lines: list[dict]) -> None:
+    """Class and location refs only where the company's preferences make them available
+    (reference §10; the reference is silent on the fault, the emulator answers 6000)."""
+    if txn.get("ClassRef") and company.class_tracking != "txn":
+        raise errors.business("ClassRef on the transaction needs the company preference "
+                              "AccountingInfoPrefs.ClassTrackingPerTxn.", "ClassRef")
+    if txn.get("DepartmentRef") and not company.track_departments:
+        raise errors.business("DepartmentRef needs location tracking "
+                              "(AccountingInfoPrefs.TrackDepartments).", "DepartmentRef")
+    for line in lines:
+        detail = line.get(line["DetailType"]) if isinstance(line.get(line["DetailType"]),
+                                                             dict) else {}
+        if detail.get("ClassRef") and company.class_tracking != "line":
+            raise errors.business("ClassRef on a line needs the company preference "
+                                  "AccountingInfoPrefs.ClassTrackingPerTxnLine.",
+                                  f"Line.{line['DetailType']}.ClassRef")
+
+
+def _price(company: Company, lines: list[dict], ship_addr=None):
     """Check each line's arithmetic and attach the tax rates it is charged."""
     priced: list[PricedLine] = []
     discount_amount = discount_percent = None
@@ -180,7 +199,7 @@ def _price(company: Company, lines: list[dict]):
         line["Amount"] = money(amount)
         if "IncomeAccountRef" in item:
             detail.setdefault("ItemAccountRef", dict(item["IncomeAccountRef"]))
-        priced.append(PricedLine(line["Amount"], _sales_rates(company, detail, item)))
+        priced.append(PricedLine(line["Amount"], _sales_rates(company, detail, item, ship_addr)))
     return priced, discount_amount, discount_percent
 
 
@@ -198,7 +217,7 @@ def check_line_amount(amount: Decimal, detail: dict, element: str) -> None:
         raise errors.amount_mismatch("Line.Amount", amount, expected)
 
 
-def _sales_rates(company: Company, detail: dict, item: dict) -> tuple[Rate, ...]:
+def _sales_rates(company: Company, detail: dict, item: dict, ship_addr=None) -> tuple[Rate, ...]:
     ref = detail.get("TaxCodeRef")
     if company.is_us:
         default = "TAX" if item.get("Taxable") else "NON"
@@ -207,7 +226,13 @@ def _sales_rates(company: Company, detail: dict, item: dict) -> tuple[Rate, ...]
         if code != "TAX":
             return ()
         rate = next((r for r in company.all("TaxRate") if r.get("Name") == US_RATE_NAME), None)
-        return (Rate(rate["Id"] if rate else "0", US_RATE_NAME, company.sales_tax_rate),)
+        if not company.automated_tax:
+            return (Rate(rate["Id"] if rate else "0", US_RATE_NAME, company.sales_tax_rate),)
+        # AST taxes at the destination: the transaction's ShipAddr, else the company address.
+        state, percent = company.destination_rate(ship_addr)
+        if state == company.destination_rate(None)[0]:
+            return (Rate(rate["Id"] if rate else "0", US_RATE_NAME, percent),)
+        return (Rate("0", f"{state} sales tax (automated)", percent),)
     return tax_code_rates(company, str(ref["value"]), "SalesTaxRateList")
 
 
@@ -228,7 +253,13 @@ def _totals(company: Company, txn: dict, priced, discount_amount, discount_perce
     subtotal = sum((line.amount for line in priced), Decimal(0))
     discount = totals.discount_amount(subtotal, discount_amount, discount_percent)
     after_discount = txn.get("ApplyTaxAfterDiscount")
-    after_discount = True if after_discount is None else bool(after_discount)
+    # Not sent: the company's behaviour (QBO's documented default is false).
+    if not company.is_us:
+        after_discount = True  # a US-only field: elsewhere the discount comes off before tax
+    elif after_discount is None:
+        after_discount = company.tax_after_discount
+    else:
+        after_discount = bool(after_discount)
     txn["ApplyTaxAfterDiscount"] = after_discount
     calculation = "TaxExcluded"
     if not company.is_us:  # US companies have no GlobalTaxCalculation; AST decides

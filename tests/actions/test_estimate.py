@@ -43,7 +43,7 @@ def test_quote_estimate_expires_with_the_quote(world, us):
     assert estimate["ExpirationDate"] == "2031-05-31"
     assert estimate["TxnStatus"] == "Pending"
     assert estimate["CustomerMemo"] == {"value": "Valid until the end of May"}
-    assert estimate["PrivateNote"] == "quote"
+    assert estimate["PrivateNote"].split("\n")[1] == "quote"
     discount = [ln for ln in estimate["Line"] if ln["DetailType"] == "DiscountLineDetail"]
     assert [d["Amount"] for d in discount] == [Decimal("200.00")]
     customer = next(c for c in us.entities("Customer") if c["Id"] == out["qbo_customer_id"])

@@ -46,7 +46,8 @@ def test_fee_from_a_bank_account_is_an_expense_naming_the_payment(world, us):
     assert fee["AccountBasedExpenseLineDetail"]["AccountRef"]["value"] == account_id(
         us, "Merchant Fees")
     assert purchase["EntityRef"]["value"] == vendor and purchase["EntityRef"]["type"] == "Vendor"
-    assert f"HubSpot payment {payment}" in purchase["PrivateNote"]
+    assert purchase["PrivateNote"].startswith(f"HubSpot payment {payment} ")
+    assert f"/record/0-101/{payment}\n" in purchase["PrivateNote"]
     assert "ch_3PqXy" in purchase["PrivateNote"]
     assert purchase["TxnDate"] == "2025-06-03" and purchase["TotalAmt"] == Decimal("9.00")
     # The payload carries the payment's properties: no HubSpot call; QuickBooks: one account

@@ -105,7 +105,8 @@ def test_allowed_partial_refund_is_one_line_on_the_fallback_item(world, us):
     assert billed["Amount"] == Decimal("40.00")
     assert billed["SalesItemLineDetail"]["TaxCodeRef"]["value"] == "NON"
     assert refund["PaymentMethodRef"]["value"] == method_id(us, "ACH")
-    assert refund["PrivateNote"].startswith(f"Partial refund for HubSpot payment {payment}")
+    assert refund["PrivateNote"].split("\n")[1].startswith(
+        f"Partial refund for HubSpot payment {payment}")
 
 
 def test_allowed_partial_refund_without_fallback_item_fails_clearly(world, us):

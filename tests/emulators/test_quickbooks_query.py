@@ -169,3 +169,10 @@ def test_company_info_and_preferences_are_queryable(qbo_us):
     assert info["Country"] == "US"
     (prefs,) = qbo_us.rows("SELECT * FROM Preferences")
     assert prefs["CurrencyPrefs"]["HomeCurrency"] == {"value": "USD"}
+
+
+def test_typographic_quotes_are_a_lexical_error_even_inside_a_literal(qbo_us):
+    answer = qbo_us.query("SELECT * FROM Item WHERE Name = 'Men’s Kit'")
+    assert answer.status == 400
+    assert answer.json["Fault"]["Error"][0]["code"] == "4000"
+    assert qbo_us.query("SELECT * FROM Item WHERE Name = 'Men\\'s Kit'").status == 200

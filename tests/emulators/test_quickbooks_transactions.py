@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from emulators.quickbooks import schema
+from tests.emulators.conftest import US_REALM, QboApi
 
 D = Decimal
 
@@ -82,7 +83,7 @@ def test_invoice_from_the_reference_totals_180(qbo_us, ids):
 
 
 def test_us_tax_on_taxable_lines_after_a_percent_discount(qbo_us, ids):
-    body = {"CustomerRef": {"value": ids["globex"]},
+    body = {"CustomerRef": {"value": ids["globex"]}, "ApplyTaxAfterDiscount": True,
             "Line": [sales_line(ids["hardware"], "499.00", 1, "499.00", "TAX"),
                      sales_line(ids["consulting"], "200.00", 2, "100.00", "NON"),
                      discount_line(percent=10)]}
@@ -94,6 +95,18 @@ def test_us_tax_on_taxable_lines_after_a_percent_discount(qbo_us, ids):
     tax_line = invoice["TxnTaxDetail"]["TaxLine"][0]["TaxLineDetail"]
     assert tax_line["TaxPercent"] == D("8.25")
     assert tax_line["NetAmountTaxable"] == D("449.10")
+
+
+def test_us_tax_order_follows_the_company_when_not_sent(qbo_us, ids, qbo):
+    # Reference §9: QBO's default is false (tax, then discount); no API preference was found,
+    # so the emulator's company setting stands in for the user's choice.
+    body = {"CustomerRef": {"value": ids["globex"]},
+            "Line": [sales_line(ids["hardware"], "499.00", 1, "499.00", "TAX"),
+                     discount_line(percent=10)]}
+    assert qbo_us.create("invoice", body)["TxnTaxDetail"]["TotalTax"] == D("41.17")
+    for company in qbo.companies.values():
+        company.tax_after_discount = True
+    assert qbo_us.create("invoice", body)["TxnTaxDetail"]["TotalTax"] == D("37.05")
 
 
 def test_us_tax_before_discount_when_asked(qbo_us, ids):
@@ -430,3 +443,37 @@ def test_python_quickbooks_shaped_invoice_is_accepted(qbo_us, ids):
     assert invoice["TotalAmt"] == D("200.00")
     assert invoice["DocNumber"] == "1001"
     assert invoice["TxnDate"]
+
+
+def test_ast_taxes_at_the_shipaddr_state_else_the_company_state(qbo_us, ids):
+    def tax(ship_state=None):
+        body = {"CustomerRef": {"value": ids["globex"]},
+                "Line": [sales_line(ids["hardware"], "100.00", 1, "100.00", "TAX")]}
+        if ship_state:
+            body["ShipAddr"] = {"CountrySubDivisionCode": ship_state, "Country": "USA"}
+        return qbo_us.create("invoice", body)["TxnTaxDetail"]["TotalTax"]
+
+    assert tax() == D("8.25")  # the company's own state (CA)
+    assert tax("NY") == D("8.88")  # 8.875 %
+    assert tax("OR") == D("0.00")
+
+
+def test_custom_txn_numbers_leave_docnumber_empty_unless_auto_generate(qbo, ids):
+    qbo.companies[US_REALM].custom_txn_numbers = True
+    api = QboApi(qbo, US_REALM)
+    body = {"CustomerRef": {"value": ids["globex"]},
+            "Line": [sales_line(ids["hardware"], "100.00", 1, "100.00", "NON")]}
+    assert not api.create("invoice", body).get("DocNumber")
+    assert api.create("invoice", {**body, "DocNumber": "AUTO_GENERATE"})["DocNumber"]
+
+
+def test_class_and_location_refs_need_the_company_preferences(qbo, ids):
+    company = qbo.companies[US_REALM]
+    klass = company.add("Class", {"Name": "Retail"})
+    api = QboApi(qbo, US_REALM)
+    body = {"CustomerRef": {"value": ids["globex"]}, "ClassRef": {"value": klass["Id"]},
+            "Line": [sales_line(ids["hardware"], "100.00", 1, "100.00", "NON")]}
+    refused = api.post("invoice", body)
+    assert refused.status == 400 and "ClassTrackingPerTxn" in str(refused.json)
+    company.class_tracking = "txn"
+    assert api.create("invoice", body)["ClassRef"]["value"] == klass["Id"]

@@ -49,20 +49,28 @@ class World:
 
     def connect_company(self, realm_id: str = US_REALM, *, country: str = "US",
                         currency: str = "USD", multicurrency: bool = False,
-                        name: str | None = None, portal_id: int | None = None):
+                        name: str | None = None, portal_id: int | None = None,
+                        custom_txn_numbers: bool = False, class_tracking: str = "",
+                        track_locations: bool = False):
         """Create a QuickBooks company in the emulator and connect it to a portal."""
         portal_id = portal_id or self.portal_id
         if realm_id not in self.quickbooks.companies:
             self.quickbooks.add_company(
                 realm_id=realm_id, name=name or f"Company {realm_id}", country=country,
                 home_currency=currency, multicurrency=multicurrency,
+                custom_txn_numbers=custom_txn_numbers,
             )  # fmt: skip
+            company = self.quickbooks.companies[realm_id]
+            company.class_tracking = class_tracking
+            company.track_departments = track_locations
         tokens = self.quickbooks.issue_tokens(realm_id)
         cipher = self.runtime.cipher
         row = store.save(self.runtime.db, QuickBooksConnection(
             portal_id=portal_id, realm_id=realm_id, company_name=name or f"Company {realm_id}",
             country=country, home_currency=currency, multicurrency=multicurrency,
             tax_mode="automated" if country == "US" else "codes",
+            custom_txn_numbers=custom_txn_numbers, class_tracking=class_tracking,
+            track_locations=track_locations,
             access_token=cipher.encrypt(tokens["access_token"]),
             refresh_token=cipher.encrypt(tokens["refresh_token"]),
             access_expires_at=utcnow() + timedelta(seconds=int(tokens.get("expires_in", 3600))),
