@@ -44,6 +44,8 @@ class Settings:
     hubspot_access_token: str = ""
     hubspot_portal_id: str = ""
     hubspot_api_base: str = "https://api.hubapi.com"
+    # HubSpot's date-versioned API (SPEC §9): every HubSpot path is built from this one value.
+    hubspot_api_version: str = "2026-03"
     hubspot_authorize_url: str = "https://app.hubspot.com/oauth/authorize"
     hubspot_scopes: tuple[str, ...] = (
         "oauth",
@@ -95,6 +97,7 @@ class Settings:
             hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN", ""),
             hubspot_portal_id=get("HUBSPOT_PORTAL_ID", ""),
             hubspot_api_base=(get("HUBSPOT_API_BASE") or cls.hubspot_api_base).rstrip("/"),
+            hubspot_api_version=(get("HUBSPOT_API_VERSION") or cls.hubspot_api_version).strip(),
             hubspot_authorize_url=get("HUBSPOT_AUTHORIZE_URL") or cls.hubspot_authorize_url,
             quickbooks_client_id=get("QUICKBOOKS_CLIENT_ID", ""),
             quickbooks_client_secret=get("QUICKBOOKS_CLIENT_SECRET", ""),

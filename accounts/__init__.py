@@ -3,6 +3,7 @@ companies, and which portals a browser session is signed in to."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import MutableMapping
@@ -12,6 +13,8 @@ from urllib.parse import quote, urlencode
 from sqlalchemy.exc import IntegrityError
 
 import store
+from accounts import details as account_details
+from clients.hubspot import HubSpotError
 from clients.quickbooks import QuickBooksAuthError, QuickBooksError
 from clients.tokens import (
     QUICKBOOKS_SCOPE,
@@ -25,6 +28,8 @@ from clients.transport import StaticToken, Unavailable
 from failures import ActionFailed
 from store import Portal, QuickBooksConnection, utcnow
 from store.cipher import InvalidToken
+
+log = logging.getLogger(__name__)
 
 # An authorization must come back within this long, and a browser keeps only a few pending.
 STATE_TTL_SECONDS = 15 * 60
@@ -136,18 +141,28 @@ def quickbooks_connect_url(settings, state: str) -> str:
 
 
 def install_portal(runtime, token: dict) -> Portal:
-    """Store (or refresh) a portal's tokens after an install; its hub id from HubSpot."""
+    """Store (or refresh) a portal's tokens after an install, with its account details.
+
+    The hub id comes with the token or from introspection; the details (time zone, currency,
+    UI domain) are read now and refreshed daily (accounts.details). A details read that fails
+    does not stop the install: the first execution reads them.
+    """
     info: dict = {}
     hub_id = token.get("hub_id")
     if not hub_id:
         info = hubspot_token_info(runtime.settings, token["access_token"])
         hub_id = info.get("hub_id")
     if not hub_id:
-        raise Unavailable("HubSpot", "the token info has no hub_id")
+        raise Unavailable("HubSpot", "the token introspection has no hub_id")
     portal = store.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
     portal.hub_domain = str(info.get("hub_domain") or portal.hub_domain or "")
     portal.name = portal.name or portal.hub_domain
     apply_hubspot_tokens(portal, token, runtime.cipher)
+    try:
+        account_details.apply(portal, account_details.read_with_token(
+            runtime.settings, token["access_token"]))
+    except (HubSpotError, Unavailable) as exc:
+        log.warning("account details of portal %s not read at install: %s", hub_id, exc)
     return store.save(runtime.db, portal)
 
 

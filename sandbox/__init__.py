@@ -283,6 +283,7 @@ class Sandbox:
             s.hubspot_app_id,
             s.hubspot_developer_api_key,
             timeout=s.http_timeout_seconds,
+            version=s.hubspot_api_version,
         )
         try:
             for done in publishing.publish(client, publishing.desired_definitions(s)):
