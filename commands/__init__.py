@@ -41,6 +41,30 @@ def register(app: Flask) -> None:
     app.cli.add_command(sandbox_command)
 
 
+@publishing.hubspot_cli.command("refresh-accounts")
+@click.option("--all", "everything", is_flag=True, help="Every portal, not only day-old ones.")
+def hubspot_refresh_accounts(everything: bool) -> None:
+    """Re-read portals' account details (time zone, currency, UI domain) once a day old."""
+    from accounts import details
+
+    runtime = current_app.extensions["hubqbo"]
+    if everything:
+        failed = 0
+        for portal_id in store.portal_ids(runtime.db):
+            try:
+                details.refresh(runtime, portal_id)
+            except Exception as exc:  # one portal's failure must not stop the others
+                failed += 1
+                click.echo(f"portal {portal_id}: {exc}", err=True)
+        counts = {"refreshed": len(store.portal_ids(runtime.db)) - failed, "failed": failed}
+    else:
+        counts = details.refresh_all_stale(runtime)
+    click.echo(f"account details refreshed for {counts['refreshed']} portals, "
+               f"{counts['failed']} failed")  # fmt: skip
+    if counts["failed"]:
+        raise SystemExit(1)
+
+
 executions_cli = AppGroup("executions", help="The execution ledger.")
 
 
