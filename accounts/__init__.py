@@ -143,15 +143,13 @@ def quickbooks_connect_url(settings, state: str) -> str:
 def install_portal(runtime, token: dict) -> Portal:
     """Store (or refresh) a portal's tokens after an install, with its account details.
 
-    The hub id comes with the token or from introspection; the details (time zone, currency,
-    UI domain) are read now and refreshed daily (accounts.details). A details read that fails
-    does not stop the install: the first execution reads them.
+    Introspection names the portal (hub_id, hub_domain; the token answer's hub_id is
+    optional in 2026-03); the details (time zone, currency, UI domain) are read now and
+    refreshed daily (accounts.details). A details read that fails does not stop the install:
+    the first execution reads them.
     """
-    info: dict = {}
-    hub_id = token.get("hub_id")
-    if not hub_id:
-        info = hubspot_token_info(runtime.settings, token["access_token"])
-        hub_id = info.get("hub_id")
+    info = hubspot_token_info(runtime.settings, token["access_token"])
+    hub_id = info.get("hub_id") or token.get("hub_id")
     if not hub_id:
         raise Unavailable("HubSpot", "the token introspection has no hub_id")
     portal = store.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))

@@ -19,7 +19,8 @@ from clients.transport import Unavailable
 
 hubspot_cli = AppGroup("hubspot", help="The HubSpot app: export its project, publish definitions.")
 REFUSED_HELP = (
-    "HubSpot refused HUBSPOT_DEVELOPER_API_KEY ({status}): the {version} definitions API needs "
+    "publishing to HubSpot failed: HubSpot refused HUBSPOT_DEVELOPER_API_KEY ({status} "
+    "{category}): the {version} definitions API needs "
     "a developer API key of the account that owns app {app_id}, or a token with the "
     "developers-write scope, sent as a Bearer token (Development > Keys in HubSpot)"
 )
@@ -120,7 +121,7 @@ def publish_actions(dry_run: bool) -> None:
         results = publish(client, desired)
     except DefinitionsRefused as exc:
         raise click.ClickException(REFUSED_HELP.format(
-            status=exc.status, version=settings.hubspot_api_version,
+            status=exc.status, category=exc.category, version=settings.hubspot_api_version,
             app_id=settings.hubspot_app_id)) from None
     except (HubSpotError, Unavailable) as exc:
         raise click.ClickException(f"publishing to HubSpot failed: {exc}") from None
