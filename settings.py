@@ -57,6 +57,9 @@ class Settings:
         "crm.objects.contacts.read",
         "crm.objects.companies.read",
         "crm.objects.commercepayments.read",
+        # SPEC §10 sync-back: the deals' QuickBooks property group and properties, their values.
+        "crm.objects.deals.write",
+        "crm.schemas.deals.write",
     )
     quickbooks_client_id: str = ""
     quickbooks_client_secret: str = ""

@@ -21,7 +21,8 @@ APP_DESCRIPTION = (
     "in QuickBooks Online from HubSpot workflows."
 )
 # SPEC §10 writes QuickBooks status back onto deals: deal properties (values) and the property
-# group and properties themselves (schema), reference §10.5.
+# group and properties themselves (schema), reference §10.5. They are in the install
+# scopes (settings.hubspot_scopes); listed here too so the project never loses them.
 SYNC_BACK_SCOPES = ("crm.objects.deals.write", "crm.schemas.deals.write")
 # Granted when the installing account has them: line-item tax rate names (reference §9.2).
 OPTIONAL_SCOPES = ("tax_rates.read",)
@@ -33,7 +34,8 @@ def action_uid(slug: str) -> str:
 
 
 def required_scopes(settings) -> list[str]:
-    """What the install asks for: the reads and callbacks, and the sync-back writes."""
+    """What the install asks for: exactly the install URL's scopes (HubSpot refuses an install
+    whose scope list differs from the app's required scopes), sync-back writes included."""
     return list(dict.fromkeys([*settings.hubspot_scopes, *SYNC_BACK_SCOPES]))
 
 
