@@ -273,3 +273,21 @@ def test_a_refused_credential_is_one_line_naming_what_is_needed(publish, world, 
     assert "HUBSPOT_DEVELOPER_API_KEY" in message and "developers-write" in message
     assert ("401" in message) if scopes is None else ("403" in message)
     assert world.hubspot.definitions(424242) == []
+
+
+def test_no_product_code_spells_a_retired_hubspot_path():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"/(crm/v[34]|automation/v4|oauth/v1|account-info/v3)\b")
+    found = []
+    for package in ("clients", "accounts", "jobs", "actions", "web", "sandbox", "commands",
+                    "executions", "schemas", "store", "observability"):  # fmt: skip
+        for path in (root / package).rglob("*.py"):
+            if path.name == "hubspot_routes.py":  # names the retired prefixes, to refuse them
+                continue
+            for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(text):
+                    found.append(f"{path.relative_to(root)}:{number}: {text.strip()}")
+    assert found == []
