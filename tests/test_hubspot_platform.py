@@ -4,8 +4,10 @@ and publish-actions authenticates as the 2026-03 definitions API documents."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -276,9 +278,6 @@ def test_a_refused_credential_is_one_line_naming_what_is_needed(publish, world, 
 
 
 def test_no_product_code_spells_a_retired_hubspot_path():
-    import re
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     pattern = re.compile(r"/(crm/v[34]|automation/v4|oauth/v1|account-info/v3)\b")
     found = []
