@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 import store
 from actions import ACTIONS, project
 from actions.definition import definition
-from clients.hubspot import DefinitionsClient, DefinitionsRefused, HubSpotError
+from clients.hubspot import HubSpotError
+from clients.hubspot_definitions import DefinitionsClient, DefinitionsRefused
 from clients.transport import Unavailable
 
 hubspot_cli = AppGroup("hubspot", help="The HubSpot app: export its project, publish definitions.")

@@ -275,7 +275,7 @@ class Sandbox:
     def _publish_definitions(self) -> None:
         """Publish the six actions to the HubSpot emulator, so executions carry properties."""
         from actions import publishing
-        from clients.hubspot import DefinitionsClient
+        from clients.hubspot_definitions import DefinitionsClient
 
         s = self.runtime.settings
         client = DefinitionsClient(

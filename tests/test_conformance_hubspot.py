@@ -11,7 +11,7 @@ import pytest
 
 import store
 from actions import ACTIONS
-from clients.hubspot import DefinitionsClient
+from clients.hubspot_definitions import DefinitionsClient
 from clients.tokens import HubSpotTokens
 from emulators.hubspot.seed import seed_demo
 from store import utcnow
