@@ -46,6 +46,8 @@ class Settings:
     hubspot_access_token: str = ""
     hubspot_portal_id: str = ""
     hubspot_api_base: str = "https://api.hubapi.com"
+    # HubSpot's date-versioned API (SPEC §9): every HubSpot path is built from this one value.
+    hubspot_api_version: str = "2026-03"
     hubspot_authorize_url: str = "https://app.hubspot.com/oauth/authorize"
     hubspot_scopes: tuple[str, ...] = (
         "oauth",
@@ -57,6 +59,9 @@ class Settings:
         "crm.objects.contacts.read",
         "crm.objects.companies.read",
         "crm.objects.commercepayments.read",
+        # SPEC §10 sync-back: the deals' QuickBooks property group and properties, their values.
+        "crm.objects.deals.write",
+        "crm.schemas.deals.write",
     )
     quickbooks_client_id: str = ""
     quickbooks_client_secret: str = ""
@@ -139,6 +144,7 @@ class Settings:
             hubspot_access_token=get("HUBSPOT_ACCESS_TOKEN", ""),
             hubspot_portal_id=get("HUBSPOT_PORTAL_ID", ""),
             hubspot_api_base=(get("HUBSPOT_API_BASE") or cls.hubspot_api_base).rstrip("/"),
+            hubspot_api_version=(get("HUBSPOT_API_VERSION") or cls.hubspot_api_version).strip(),
             hubspot_authorize_url=get("HUBSPOT_AUTHORIZE_URL") or cls.hubspot_authorize_url,
             quickbooks_client_id=get("QUICKBOOKS_CLIENT_ID", ""),
             quickbooks_client_secret=get("QUICKBOOKS_CLIENT_SECRET", ""),

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote, urlencode
 
+from accounts import details as account_details
+from clients.hubspot import HubSpotError
 from clients.tokens import apply_hubspot_tokens, hubspot_token_info
 from clients.transport import Unavailable
 from store import Portal, portals
 from store.database import save
+
+log = logging.getLogger(__name__)
 
 
 def hubspot_redirect_uri(settings) -> str:
@@ -27,18 +32,26 @@ def hubspot_install_url(settings, state: str) -> str:
 
 
 def install_portal(runtime, token: dict) -> Portal:
-    """Store (or refresh) a portal's tokens after an install; its hub id from HubSpot."""
-    info: dict = {}
-    hub_id = token.get("hub_id")
+    """Store (or refresh) a portal's tokens after an install, with its account details.
+
+    Introspection names the portal (hub_id, hub_domain; the token answer's hub_id is
+    optional in 2026-03); the details (time zone, currency, UI domain) are read now and
+    refreshed daily (accounts.details). A details read that fails does not stop the install:
+    the first execution reads them.
+    """
+    info = hubspot_token_info(runtime.settings, token["access_token"])
+    hub_id = info.get("hub_id") or token.get("hub_id")
     if not hub_id:
-        info = hubspot_token_info(runtime.settings, token["access_token"])
-        hub_id = info.get("hub_id")
-    if not hub_id:
-        raise Unavailable("HubSpot", "the token info has no hub_id")
+        raise Unavailable("HubSpot", "the token introspection has no hub_id")
     portal = portals.get_portal(runtime.db, int(hub_id)) or Portal(id=int(hub_id))
     portal.hub_domain = str(info.get("hub_domain") or portal.hub_domain or "")
     portal.name = portal.name or portal.hub_domain
     apply_hubspot_tokens(portal, token, runtime.cipher)
+    try:
+        account_details.apply(portal, account_details.read_with_token(
+            runtime.settings, token["access_token"]))
+    except (HubSpotError, Unavailable) as exc:
+        log.warning("account details of portal %s not read at install: %s", hub_id, exc)
     return save(runtime.db, portal)
 
 

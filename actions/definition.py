@@ -57,7 +57,7 @@ def options_url(field: InputField, settings) -> str:
 
 
 def definition(action: Action, settings) -> dict:
-    """The v4 definition body for `POST /automation/v4/actions/{appId}` (reference §1.1)."""
+    """The definition body for `POST /automation/actions/{version}/{appId}` (reference §1.1)."""
     return {
         "actionUrl": action_url(action, settings),
         "published": True,
@@ -164,24 +164,3 @@ def labels(action: Action) -> dict:
         "executionRules": {label: message for label, _c, message in execution_rules()},
     }
 
-
-def project_file(action: Action, settings) -> dict:
-    """The action as a projects-platform `*-hsmeta.json` workflow-action (reference §1.2)."""
-    body = definition(action, settings)
-    config = {
-        "actionUrl": body["actionUrl"],
-        "isPublished": body["published"],
-        "supportedClients": [{"client": "WORKFLOWS"}],
-        "inputFields": body["inputFields"],
-        "outputFields": body["outputFields"],
-        "objectTypes": body["objectTypes"],
-        "objectRequestOptions": body["objectRequestOptions"],
-        "inputFieldDependencies": body["inputFieldDependencies"],
-        "labels": body["labels"],
-        "executionRules": body["executionRules"],
-    }
-    return {
-        "uid": "quickbooks_" + action.slug.replace("-", "_"),
-        "type": "workflow-action",
-        "config": config,
-    }

@@ -4,9 +4,10 @@ A queue worker runs up to 30 executions of one portal in a row and first calls t
 ``prefetch(runtime, executions)`` (jobs/tasks.py). For the actions that book a sale read by
 ``resolve.read_sale`` this reads, for all the chunk's records of one type:
 
-1. their properties: ``POST /crm/v3/objects/{type}/batch/read``;
-2. their line items, contacts and companies: ``POST /crm/v4/associations/{type}/{to}/batch/read``
-   (v4 names each association's type id: the quote signer 702, the deal's primary company 5);
+1. their properties: ``POST /crm/objects/2026-03/{type}/batch/read``;
+2. their line items, contacts and companies:
+   ``POST /crm/associations/2026-03/{type}/{to}/batch/read``, every page (the answer names each
+   association's type id: the quote signer 702, the deal's primary company 5);
 3. every line item, then every contact: one ``batch/read`` each (100 ids per call);
 4. company names only once an execution asks for one (a customer to match by name or create),
    then every company of the chunk in that one call — ``read_sale``'s own rule, batched.
@@ -20,8 +21,8 @@ About 6 HubSpot calls per chunk instead of about 3 per execution. What was read 
 runtime's ``ReadCache`` under (portal, record type, record id) for ``TTL_SECONDS``;
 ``read_sale`` takes its entry (once per execution) and builds the sale from it exactly as from
 its own reads, or reads HubSpot itself when there is none (inline mode, a failed prefetch, an
-execution run later). The rules that pick the contact and the company from v4 answers mirror
-``resolve``'s rules for the v3 read; tests/actions/test_prefetch.py proves both agree.
+execution run later). The rules that pick the contact and the company from association answers
+mirror ``resolve``'s rules for the object read; tests/actions/test_prefetch.py proves both agree.
 """
 
 from __future__ import annotations
@@ -46,11 +47,9 @@ log = logging.getLogger(__name__)
 # Two minutes: long enough for a queued chunk's executions to be worked off, short enough that
 # an execution run later (a retry, a replay) reads the record afresh rather than an old copy.
 TTL_SECONDS = 120.0
-# A v4 association page holds 500 ids; a record with that many may have more: read it singly.
-ASSOCIATION_PAGE = 500
 # read_sale reads at most this many contacts per record (one batch read).
 CONTACTS_READ = 100
-# The v3 read calls this default deal→company type "deal_to_company_unlabeled" (the pair has a
+# The object read calls this default deal→company type "deal_to_company_unlabeled" (the pair has a
 # Primary label); read_sale's primary company is the first one with any other type.
 UNLABELED_COMPANY_TYPE = {DEAL: 341}
 ASSOCIATED = ("line_items", "contacts", "companies")
@@ -211,8 +210,8 @@ def warm(runtime, executions) -> int:
 def read_chunk(client, kind: RecordType, ids: list[str]) -> dict[str, SaleReads]:
     """Everything read_sale needs of these records of one type, in a handful of batch calls.
 
-    Records HubSpot does not return (deleted) and records with a full page of associations
-    are left out: their executions read HubSpot themselves.
+    Records HubSpot does not return (deleted) are left out: their executions read HubSpot
+    themselves. Association lists are read to the end (the client pages them).
     """
     records = client.batch_read(kind.path, ids, RECORD_PROPERTIES[kind.path])
     found = {str(r["id"]): r for r in records}
@@ -220,8 +219,6 @@ def read_chunk(client, kind: RecordType, ids: list[str]) -> dict[str, SaleReads]
     if not ids:
         return {}
     links = {to: client.batch_associations(kind.path, to, ids) for to in ASSOCIATED}
-    ids = [i for i in ids
-           if all(len(links[to].get(i, [])) < ASSOCIATION_PAGE for to in ASSOCIATED)]
     line_ids = {i: _to_ids(links["line_items"].get(i, [])) for i in ids}
     contact_ids = {i: contact_order(kind, links["contacts"].get(i, [])) for i in ids}
     company_ids = {i: primary_company(kind, links["companies"].get(i, [])) for i in ids}
@@ -347,7 +344,7 @@ def _id_order(row: dict):
 
 
 def contact_order(kind: RecordType, associated: list[dict]) -> list[str]:
-    """Associated contact ids, a quote's signer first (read_sale's rule, from a v4 answer)."""
+    """Associated contact ids, a quote's signer first (read_sale's rule, from associations)."""
     ids = _to_ids(associated)
     if kind is not QUOTE or len(ids) < 2:
         return ids  # with one contact, the signer (if any) is that contact
@@ -358,7 +355,7 @@ def contact_order(kind: RecordType, associated: list[dict]) -> list[str]:
 
 def primary_company(kind: RecordType, associated: list[dict]) -> str | None:
     """The primary company (the first with a type other than the unlabeled default), else the
-    first associated one (read_sale's rule, from a v4 answer)."""
+    first associated one (read_sale's rule, from an association answer)."""
     unlabeled = UNLABELED_COMPANY_TYPE.get(kind)
     for entry in associated:
         if any(t.get("typeId") != unlabeled for t in _types(entry)):
@@ -367,7 +364,7 @@ def primary_company(kind: RecordType, associated: list[dict]) -> str | None:
 
 
 def _is_signer(association_type: dict) -> bool:
-    # The v3 read names type 702 "quote_to_contact_signer" and a custom label by its text.
+    # The object read names type 702 "quote_to_contact_signer" and a custom label by its text.
     label = str(association_type.get("label") or "").lower()
     return association_type.get("typeId") == QUOTE_SIGNER or "signer" in label
 

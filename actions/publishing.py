@@ -1,4 +1,5 @@
-"""`flask --app app hubspot ...`: publish the six action definitions, or export them."""
+"""`flask --app app hubspot ...`: export the developer-platform project, or publish the six
+action definitions through the definitions API."""
 
 from __future__ import annotations
 
@@ -10,13 +11,20 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from actions import ACTIONS
-from actions.definition import definition, project_file
-from clients.hubspot import DefinitionsClient, HubSpotError
+from actions import ACTIONS, project
+from actions.definition import definition
+from clients.hubspot import HubSpotError
+from clients.hubspot_definitions import DefinitionsClient, DefinitionsRefused
 from clients.transport import Unavailable
 from store import definitions
 
-hubspot_cli = AppGroup("hubspot", help="The HubSpot app: publish or export the action definitions.")
+hubspot_cli = AppGroup("hubspot", help="The HubSpot app: export its project, publish definitions.")
+REFUSED_HELP = (
+    "publishing to HubSpot failed: HubSpot refused HUBSPOT_DEVELOPER_API_KEY ({status} "
+    "{category}): the {version} definitions API needs "
+    "a developer API key of the account that owns app {app_id}, or a token with the "
+    "developers-write scope, sent as a Bearer token (Development > Keys in HubSpot)"
+)
 
 
 @dataclass(frozen=True)
@@ -100,17 +108,22 @@ def publish_actions(dry_run: bool) -> None:
     missing = [name for name, value in needed.items() if not value]
     if missing:
         raise click.ClickException(
-            f"{' and '.join(missing)} must be set to publish the actions "
-            "(the app's id and the developer account's API key, from developers.hubspot.com)"
+            f"{' and '.join(missing)} must be set to publish the actions (the app's id, and a "
+            "developer API key or a developers-write token: Development > Keys in HubSpot)"
         )
     if not settings.public_base_url.startswith("https://"):
         click.echo(f"warning: PUBLIC_BASE_URL {settings.public_base_url} is not https; "
                    "HubSpot accepts only https action URLs", err=True)  # fmt: skip
     client = DefinitionsClient(settings.hubspot_api_base, settings.hubspot_app_id,
                                settings.hubspot_developer_api_key,
-                               timeout=settings.http_timeout_seconds)  # fmt: skip
+                               timeout=settings.http_timeout_seconds,
+                               version=settings.hubspot_api_version)  # fmt: skip
     try:
         results = publish(client, desired)
+    except DefinitionsRefused as exc:
+        raise click.ClickException(REFUSED_HELP.format(
+            status=exc.status, category=exc.category, version=settings.hubspot_api_version,
+            app_id=settings.hubspot_app_id)) from None
     except (HubSpotError, Unavailable) as exc:
         raise click.ClickException(f"publishing to HubSpot failed: {exc}") from None
     finally:
@@ -125,11 +138,11 @@ def publish_actions(dry_run: bool) -> None:
 @hubspot_cli.command("export-project")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def export_project(directory: Path) -> None:
-    """Write one <slug>-hsmeta.json per action for HubSpot's projects platform."""
+    """Write the developer-platform project (hsproject.json, the app, six workflow actions)."""
     settings = current_app.extensions["hubqbo"].settings
-    directory.mkdir(parents=True, exist_ok=True)
-    for slug, action in ACTIONS.items():
-        path = directory / f"{slug}-hsmeta.json"
-        text = json.dumps(project_file(action, settings), indent=2, ensure_ascii=False)
-        path.write_text(text + "\n", encoding="utf-8")
+    if not settings.public_base_url.startswith("https://"):
+        click.echo(f"warning: PUBLIC_BASE_URL {settings.public_base_url} is not https; "
+                   "HubSpot accepts only https action and redirect URLs", err=True)  # fmt: skip
+    for path in project.write(directory, settings):
         click.echo(f"wrote {path}")
+    click.echo(f"upload it with HubSpot's CLI: cd {directory} && hs project upload")

@@ -2,13 +2,14 @@
 
 The public entry point is ``read_sale(ctx)``. It makes as few HubSpot calls as the API allows:
 
-1. ``GET /crm/v3/objects/{type}/{id}?associations=line_items,contacts,companies`` — the ids of
-   every associated line item, contact and company in one call (plus any record property the
-   execution payload lacked);
-2. only for a quote with several contacts none of which the v3 answer marks as signer:
-   ``GET /crm/v4/objects/quotes/{id}/associations/contacts`` for the signer type id 702;
-3. ``POST /crm/v3/objects/line_items/batch/read``;
-4. ``POST /crm/v3/objects/contacts/batch/read``;
+1. ``GET /crm/objects/2026-03/{type}/{id}?associations=line_items,contacts,companies`` — the
+   ids of every associated line item, contact and company in one call (plus any record property
+   the execution payload lacked); a type with more ids than the read lists (its ``paging``) is
+   read to the end with ``GET /crm/objects/2026-03/{type}/{id}/associations/{to}`` (500 a page);
+2. only for a quote with several contacts none of which the object read marks as signer:
+   ``GET /crm/objects/2026-03/quotes/{id}/associations/contacts`` for the signer type id 702;
+3. ``POST /crm/objects/2026-03/line_items/batch/read`` (100 ids a call);
+4. ``POST /crm/objects/2026-03/contacts/batch/read``;
 5. the company's name only when something asks for it (``Sale.company_name()``), i.e. when a
    QuickBooks customer has to be matched by name or created.
 
@@ -245,7 +246,7 @@ def payment_payer(properties: dict, contact: Contact | None) -> Contact | None:
 
 
 def _entries(links: dict, name: str) -> list[dict]:
-    """Association entries of one type from a v3 object read ("line items" has a space)."""
+    """Association entries of one type from an object read ("line items" has a space)."""
     block = links.get(name) or links.get(name.replace("_", " ")) or {}
     return [e for e in block.get("results") or [] if isinstance(e, dict) and "id" in e]
 
@@ -256,7 +257,7 @@ def _ids(links: dict, name: str) -> list[str]:
 
 
 def _primary(entries: list[dict]) -> str | None:
-    """The primary company when marked (v3 calls the other type "…_unlabeled"), else the first."""
+    """The primary company when marked (the others are "…_unlabeled"), else the first."""
     for entry in entries:
         if not str(entry.get("type", "")).endswith("_unlabeled"):
             return str(entry["id"])
@@ -272,7 +273,7 @@ def _contact_order(
         return ids  # with one contact, the signer (if any) is that contact
     signers = [str(e["id"]) for e in entries if "signer" in str(e.get("type", "")).lower()]
     if not signers:
-        # The v3 read does not promise to name labels: ask v4 for the type ids.
+        # The object read does not promise to name labels: ask the association list for type ids.
         signers = [
             str(a["toObjectId"])
             for a in hubspot.associations("quotes", record_id, "contacts")

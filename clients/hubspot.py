@@ -1,10 +1,13 @@
-"""The HubSpot API client: CRM reads, associations, callback completion, definitions."""
+"""The HubSpot API client: CRM reads, associations, callback completion, definitions, account.
+
+Every path comes from clients.hubspot_routes (the 2026-03 date-versioned APIs, SPEC §9).
+"""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
+from clients.hubspot_routes import DEFAULT_VERSION, HubSpotRoutes
 from clients.transport import (
     BeforeRequest,
     OnCall,
@@ -16,6 +19,9 @@ from clients.transport import (
 
 BATCH_READ_LIMIT = 100
 ASSOCIATION_BATCH_LIMIT = 1000
+ASSOCIATION_PAGE_LIMIT = 500  # the association list's default and largest page
+# An object read lists at most this many associated ids per type before paging them.
+EMBEDDED_ASSOCIATIONS = 100
 
 
 class HubSpotError(Exception):
@@ -80,8 +86,10 @@ class HubSpotClient:
         attempts: int = 3,
         backoff: float = 0.5,
         session=None,
+        version: str = DEFAULT_VERSION,
     ):
         self.base = base_url.rstrip("/")
+        self.routes = HubSpotRoutes(version)
         self.tokens = tokens
         self.transport = Transport(
             "hubspot", timeout=timeout, session=session, on_call=on_call,
@@ -94,29 +102,41 @@ class HubSpotClient:
         self, object_type: str, object_id: str, properties: list[str] | tuple[str, ...] = (),
         associations: list[str] | tuple[str, ...] = (),
     ) -> dict:
-        """Read one record with the given properties (and associated ids)."""
+        """Read one record with the given properties and the ids of every associated record.
+
+        An object read lists a limited page of associated ids per type; a type with more
+        (``paging.next``, or a full page) is read to the end with the association list.
+        """
         params = {}
         if properties:
             params["properties"] = ",".join(properties)
         if associations:
             params["associations"] = ",".join(associations)
-        return self._call(
-            "GET", f"/crm/v3/objects/{object_type}/{quote(str(object_id))}", params=params
-        )
+        body = self._call("GET", self.routes.object(object_type, object_id), params=params)
+        for key, block in (body.get("associations") or {}).items():
+            if isinstance(block, dict) and _incomplete(block):
+                to_type = _association_type(key, associations)
+                block["results"] = _completed(
+                    block.get("results") or [], self.associations(object_type, object_id, to_type)
+                )
+                block.pop("paging", None)
+        return body
 
     def batch_read(
         self, object_type: str, ids: list[str], properties: list[str] | tuple[str, ...]
     ) -> list[dict]:
-        """Read many records (100 per request); missing ids are left out."""
+        """Read many records (100 per request); missing ids (a 207's errors) are left out."""
         results: list[dict] = []
         unique = list(dict.fromkeys(str(i) for i in ids))
         for start in range(0, len(unique), BATCH_READ_LIMIT):
             chunk = unique[start : start + BATCH_READ_LIMIT]
             body = self._call(
                 "POST",
-                f"/crm/v3/objects/{object_type}/batch/read",
-                json_body={"properties": list(properties), "inputs": [{"id": i} for i in chunk]},
-            )
+                self.routes.batch_read(object_type),
+                # The 2026-03 schema requires propertiesWithHistory (reference §9.2).
+                json_body={"properties": list(properties), "propertiesWithHistory": [],
+                           "inputs": [{"id": i} for i in chunk]},
+            )  # fmt: skip
             results.extend(body.get("results", []))
         order = {oid: n for n, oid in enumerate(unique)}
         return sorted(results, key=lambda r: order.get(str(r.get("id")), len(order)))
@@ -124,15 +144,13 @@ class HubSpotClient:
     def associations(self, from_type: str, object_id: str, to_type: str) -> list[dict]:
         """Associated records of one type: [{toObjectId, associationTypes}], all pages."""
         found: list[dict] = []
-        params: dict[str, Any] = {"limit": 500}
+        params: dict[str, Any] = {"limit": ASSOCIATION_PAGE_LIMIT}
         while True:
             body = self._call(
-                "GET",
-                f"/crm/v4/objects/{from_type}/{quote(str(object_id))}/associations/{to_type}",
-                params=params,
+                "GET", self.routes.associations(from_type, object_id, to_type), params=params
             )
             found.extend(body.get("results", []))
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            after = _next_after(body)
             if not after:
                 return found
             params["after"] = after
@@ -140,17 +158,26 @@ class HubSpotClient:
     def batch_associations(
         self, from_type: str, to_type: str, ids: list[str]
     ) -> dict[str, list[dict]]:
-        """Associations of many records in one call per 1,000: {fromId: [to...]}."""
+        """Associations of many records, every page: {fromId: [to...]}.
+
+        A record with more associations than one page comes back with ``paging``; its id is
+        sent again with ``after`` until it has none. Ids without associations are a 207's
+        per-id errors and map to [].
+        """
         out: dict[str, list[dict]] = {str(i): [] for i in ids}
-        for start in range(0, len(ids), ASSOCIATION_BATCH_LIMIT):
-            chunk = ids[start : start + ASSOCIATION_BATCH_LIMIT]
+        pending: list[dict] = [{"id": str(i)} for i in dict.fromkeys(str(i) for i in ids)]
+        while pending:
+            chunk, pending = pending[:ASSOCIATION_BATCH_LIMIT], pending[ASSOCIATION_BATCH_LIMIT:]
             body = self._call(
-                "POST",
-                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
-                json_body={"inputs": [{"id": str(i)} for i in chunk]},
-            )
+                "POST", self.routes.batch_associations(from_type, to_type),
+                json_body={"inputs": chunk},
+            )  # fmt: skip
             for result in body.get("results", []):
-                out[str(result["from"]["id"])] = result.get("to", [])
+                from_id = str(result["from"]["id"])
+                out.setdefault(from_id, []).extend(result.get("to", []))
+                after = _next_after(result)
+                if after:
+                    pending.append({"id": from_id, "after": after})
         return out
 
     # --- workflow callbacks --------------------------------------------------------------
@@ -159,7 +186,7 @@ class HubSpotClient:
         """Complete a BLOCKed execution (typedOutputs is required by HubSpot's schema)."""
         self._call(
             "POST",
-            f"/automation/v4/actions/callbacks/{quote(callback_id)}/complete",
+            self.routes.callback(callback_id),
             json_body={"outputFields": output_fields, "typedOutputs": {}},
         )
 
@@ -167,7 +194,7 @@ class HubSpotClient:
         """Complete several BLOCKed executions in one call."""
         self._call(
             "POST",
-            "/automation/v4/actions/callbacks/complete",
+            self.routes.callbacks(),
             json_body={
                 "inputs": [
                     {"callbackId": cid, "outputFields": out, "typedOutputs": {}}
@@ -175,6 +202,12 @@ class HubSpotClient:
                 ]
             },
         )
+
+    # --- the account ---------------------------------------------------------------------
+
+    def account_details(self) -> dict:
+        """portalId, timeZone, companyCurrency, uiDomain... of the token's portal (§10.4)."""
+        return self._call("GET", self.routes.account_details())
 
     # --- transport -----------------------------------------------------------------------
 
@@ -200,44 +233,29 @@ class HubSpotClient:
         return loads(response.text) if response.text else {}
 
 
-class DefinitionsClient:
-    """Manages the app's workflow action definitions (developer API key auth)."""
+def _next_after(body: dict) -> str | None:
+    """The cursor of the next page, when HubSpot says there is one."""
+    return ((body.get("paging") or {}).get("next") or {}).get("after")
 
-    def __init__(self, base_url: str, app_id: str, developer_api_key: str, *,
-                 timeout: float = 30.0, session=None):
-        self.base = f"{base_url.rstrip('/')}/automation/v4/actions/{app_id}"
-        self.key = developer_api_key
-        self.transport = Transport("hubspot", timeout=timeout, session=session)
 
-    def list(self) -> list[dict]:
-        """Every definition of the app (all pages)."""
-        found: list[dict] = []
-        params: dict[str, Any] = {"limit": 100}
-        while True:
-            body = self._call("GET", "", params=params)
-            found.extend(body.get("results", []))
-            after = ((body.get("paging") or {}).get("next") or {}).get("after")
-            if not after:
-                return found
-            params["after"] = after
+def _incomplete(block: dict) -> bool:
+    """An object read's association block that may not hold every associated id."""
+    return bool(_next_after(block)) or len(block.get("results") or []) >= EMBEDDED_ASSOCIATIONS
 
-    def create(self, definition: dict) -> dict:
-        """Create a definition."""
-        return self._call("POST", "", json_body=definition)
 
-    def update(self, definition_id: str, definition: dict) -> dict:
-        """Update a definition in place."""
-        return self._call("PATCH", f"/{quote(str(definition_id))}", json_body=definition)
+def _association_type(key: str, requested) -> str:
+    """The object type an association block is keyed by ("line items" is line_items)."""
+    for name in requested:
+        if key in (name, name.replace("_", " ")):
+            return name
+    return key.replace(" ", "_")
 
-    def _call(self, method: str, path: str, *, params: dict | None = None,
-              json_body: Any = None) -> dict:
-        """One call with the developer key as hapikey."""
-        response = self.transport.send(
-            method, self.base + path, log_path=path or "/",
-            params={"hapikey": self.key, **(params or {})},
-            data=dumps(json_body).encode() if json_body is not None else None,
-            headers={"Content-Type": "application/json", "Accept": "application/json"},
-        )  # fmt: skip
-        if response.status_code >= 400:
-            raise _error(response)
-        return loads(response.text) if response.text else {}
+
+def _completed(entries: list[dict], listed: list[dict]) -> list[dict]:
+    """The read's entries, then every listed id they lack (as {id, type})."""
+    seen = {str(e.get("id")) for e in entries}
+    more = [
+        {"id": str(a["toObjectId"]), "type": ""}
+        for a in listed if str(a.get("toObjectId")) not in seen
+    ]  # fmt: skip
+    return entries + list({e["id"]: e for e in more}.values())

@@ -1,13 +1,12 @@
 """Token lifecycle for portals and QuickBooks companies: exchange, refresh, rotation, revoke.
 
-Every call to an OAuth endpoint (HubSpot's and Intuit's token, token-info and revoke URLs)
+Every call to an OAuth endpoint (HubSpot's and Intuit's token, introspection and revoke URLs)
 goes through this module; API calls go through clients.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -15,6 +14,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 from sqlalchemy import update
 
+from clients.hubspot_routes import routes_of
 from clients.transport import Unavailable
 from failures import ActionFailed
 from observability import metrics
@@ -282,23 +282,30 @@ def exchange_hubspot_code(settings, code: str, redirect_uri: str) -> dict:
 
 
 def hubspot_token_info(settings, access_token: str) -> dict:
-    """HubSpot's token info (hub_id, hub_domain, user, scopes) for an access token."""
-    url = f"{settings.hubspot_api_base}/oauth/v1/access-tokens/{access_token}"
+    """HubSpot's introspection of an access token: hub_id, app_id, hub_domain, scopes, active."""
+    url = settings.hubspot_api_base + routes_of(settings).introspect()
+    form = {"client_id": settings.hubspot_client_id,
+            "client_secret": settings.hubspot_client_secret,
+            "token": access_token, "token_type_hint": "access_token"}  # fmt: skip
     try:
         with requests.Session() as http:
-            response = http.get(url, timeout=settings.http_timeout_seconds,
-                                headers={"Accept": "application/json"})  # fmt: skip
+            response = http.post(url, data=form, timeout=settings.http_timeout_seconds,
+                                 headers={"Accept": "application/json"})  # fmt: skip
     except requests.RequestException as exc:
-        raise Unavailable("HubSpot", f"token info: {type(exc).__name__}") from None
+        raise Unavailable("HubSpot", f"token introspection: {type(exc).__name__}") from None
     if response.status_code >= 500:
-        raise Unavailable("HubSpot", f"token info: HTTP {response.status_code}",
+        raise Unavailable("HubSpot", f"token introspection: HTTP {response.status_code}",
                           response.status_code)  # fmt: skip
     if response.status_code != 200:
-        raise AuthorizationRefused("HubSpot", f"token info answered {response.status_code}")
+        raise AuthorizationRefused("HubSpot", f"token introspection answered "
+                                              f"{response.status_code}")  # fmt: skip
     try:
-        return dict(response.json())
+        info = dict(response.json())
     except ValueError:
-        raise Unavailable("HubSpot", "token info: the answer is not JSON") from None
+        raise Unavailable("HubSpot", "token introspection: the answer is not JSON") from None
+    if info.get("active") is False:
+        raise AuthorizationRefused("HubSpot", "the token is not active")
+    return info
 
 
 def exchange_quickbooks_code(settings, code: str, redirect_uri: str) -> dict:
@@ -372,24 +379,5 @@ def hubspot_oauth(settings, **kwargs) -> OAuth2Session:
 
 
 def hubspot_token_url(settings) -> str:
-    """HubSpot's token endpoint under HUBSPOT_API_BASE."""
-    return f"{settings.hubspot_api_base}/oauth/v1/token"
-
-
-class _TokenPathFilter(logging.Filter):
-    """urllib3 logs request lines at DEBUG; HubSpot's token-info path carries the token."""
-
-    _pattern = re.compile(r"(/oauth/v1/(?:access|refresh)-tokens/)[^/?\s\"]+")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Blank the token out of the record's message."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to the handler
-            return True
-        if self._pattern.search(message):
-            record.msg, record.args = self._pattern.sub(r"\1[REDACTED]", message), ()
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_TokenPathFilter())
+    """HubSpot's token endpoint (HUBSPOT_API_VERSION) under HUBSPOT_API_BASE."""
+    return settings.hubspot_api_base + routes_of(settings).token()

@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from actions import publishing
 from executions import ledger
-from store import migrate, rotation
+from store import migrate, portals, rotation
 from web.dashboard import replay
 
 db_cli = AppGroup("db", help="Database schema.")
@@ -39,6 +39,30 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(publishing.hubspot_cli)
     app.cli.add_command(sandbox_command)
+
+
+@publishing.hubspot_cli.command("refresh-accounts")
+@click.option("--all", "everything", is_flag=True, help="Every portal, not only day-old ones.")
+def hubspot_refresh_accounts(everything: bool) -> None:
+    """Re-read portals' account details (time zone, currency, UI domain) once a day old."""
+    from accounts import details
+
+    runtime = current_app.extensions["hubqbo"]
+    if everything:
+        failed = 0
+        for portal_id in portals.portal_ids(runtime.db):
+            try:
+                details.refresh(runtime, portal_id)
+            except Exception as exc:  # one portal's failure must not stop the others
+                failed += 1
+                click.echo(f"portal {portal_id}: {exc}", err=True)
+        counts = {"refreshed": len(portals.portal_ids(runtime.db)) - failed, "failed": failed}
+    else:
+        counts = details.refresh_all_stale(runtime)
+    click.echo(f"account details refreshed for {counts['refreshed']} portals, "
+               f"{counts['failed']} failed")  # fmt: skip
+    if counts["failed"]:
+        raise SystemExit(1)
 
 
 executions_cli = AppGroup("executions", help="The execution ledger.")

@@ -48,7 +48,7 @@ class Runtime:
         before = self.hubspot_budget.for_portal(portal_id) if self.hubspot_budget else None
         return HubSpotClient(
             s.hubspot_api_base, tokens, timeout=s.http_timeout_seconds,
-            on_call=self.observed(_observed(on_call, before)),
+            version=s.hubspot_api_version, on_call=self.observed(_observed(on_call, before)),
             before_request=before, **self.client_tuning(),
         )  # fmt: skip
 

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
+from accounts import details as account_details
 from executions import budgets as ratelimit
 from executions import ledger
 from jobs import tasks
@@ -193,6 +194,11 @@ class Maintenance:
             counts = self.sweeper.sweep()
             if any(counts.values()):
                 log.info("recovery sweep: %s", counts)
+        # Account details are re-read once a day old; one worker checks per hour.
+        if self.queue.redis.set(f"{self.queue.prefix}:accounts", "1", nx=True, ex=3600):
+            refreshed = account_details.refresh_all_stale(self.runtime)
+            if any(refreshed.values()):
+                log.info("account details: %s", refreshed)
 
     def start(self) -> None:
         """Run the duties in a daemon thread until stop()."""

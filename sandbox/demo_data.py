@@ -63,12 +63,13 @@ def seed(runtime, hubspot, quickbooks, seeded: dict, companies=DEMO_COMPANIES) -
 def publish_definitions(runtime) -> None:
     """Publish the six actions to the HubSpot emulator, so executions carry properties."""
     from actions import publishing
-    from clients.hubspot import DefinitionsClient
+    from clients.hubspot_definitions import DefinitionsClient
 
     s = runtime.settings
     client = DefinitionsClient(
         s.hubspot_api_base, s.hubspot_app_id, s.hubspot_developer_api_key,
         timeout=s.http_timeout_seconds,
+        version=s.hubspot_api_version,
     )  # fmt: skip
     try:
         for done in publishing.publish(client, publishing.desired_definitions(s)):

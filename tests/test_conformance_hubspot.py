@@ -1,5 +1,6 @@
-"""Every request the product sends to HubSpot matches the shared reference (hubspot-api.md):
-paths, methods and required fields, checked on what the HubSpot emulator recorded."""
+"""Every request the product sends to HubSpot matches the shared reference (hubspot-api.md) and
+HubSpot's 2026-03 OpenAPI documents: dated paths, methods and required fields, checked on what
+the HubSpot emulator recorded. No request may go to a retired numbered API (SPEC §9)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 import store
 from actions import ACTIONS
-from clients.hubspot import DefinitionsClient
+from clients.hubspot_definitions import DefinitionsClient
 from clients.tokens import HubSpotTokens
 from emulators.hubspot.seed import seed_demo
 from store import portals, utcnow
@@ -25,6 +26,8 @@ SINGLE_READ_PARAMS = {"properties", "propertiesWithHistory", "associations", "id
                       "archived"}  # fmt: skip
 BATCH_READ_FIELDS = {"properties", "propertiesWithHistory", "idProperty", "inputs"}
 COMPLETION_FIELDS = {"outputFields", "typedOutputs", "failureReasonType", "requestContext"}
+RETIRED_PREFIXES = ("/crm/v3", "/crm/v4", "/automation/v4", "/oauth/v1", "/account-info/v3")
+V = "2026-03"
 
 
 def _single_read(call) -> list[str]:
@@ -43,8 +46,10 @@ def _batch_read(call) -> list[str]:
     elif not all(isinstance(i, dict) and set(i) == {"id"} and isinstance(i["id"], str)
                  for i in inputs):  # fmt: skip
         problems.append("each input is {'id': '<string>'}")
-    if not isinstance(body.get("properties", []), list):
-        problems.append("properties is a list")
+    # BatchReadInputSimplePublicObjectId (2026-03) requires all three.
+    for name in ("properties", "propertiesWithHistory"):
+        if not isinstance(body.get(name), list):
+            problems.append(f"{name} is a (required) list (§9.2)")
     return problems
 
 
@@ -64,6 +69,8 @@ def _association_batch(call) -> list[str]:
     inputs = (call["json"] or {}).get("inputs")
     if set(call["json"] or {}) != {"inputs"} or not 1 <= len(inputs or []) <= 1000:
         return ["body is {'inputs': [...]} with 1 to 1,000 ids (§6.3)"]
+    if not all(set(i) <= {"id", "after"} and "id" in i for i in inputs):
+        return ["each input is {'id'} or, for a next page, {'id', 'after'} (§9.2)"]
     return []
 
 
@@ -115,24 +122,34 @@ def _authorize(call) -> list[str]:
 
 
 def _definitions(call) -> list[str]:
-    return [] if call["query"].get("hapikey") else ["definition calls carry hapikey (§1.3)"]
+    # 2026-03 takes a Bearer credential (developers-write), never hapikey (§1.3, §9.2).
+    return ["2026-03 definition calls carry no hapikey"] if "hapikey" in call["query"] else []
+
+
+def _introspect(call) -> list[str]:
+    form = call["form"] or {}
+    missing = {"client_id", "client_secret", "token"} - set(form)
+    return [f"form field {name} is missing (§5.3)" for name in sorted(missing)]
 
 
 RULES = [
-    ("GET", rf"/crm/v3/objects/{OBJECT_TYPES}/{ID}", _single_read),
-    ("POST", rf"/crm/v3/objects/{OBJECT_TYPES}/batch/read", _batch_read),
-    ("POST", rf"/crm/v3/objects/{OBJECT_TYPES}/search", _search),
-    ("GET", rf"/crm/v4/objects/{OBJECT_TYPES}/{ID}/associations/{OBJECT_TYPES}", None),
-    ("POST", rf"/crm/v4/associations/{OBJECT_TYPES}/{OBJECT_TYPES}/batch/read",
+    ("GET", rf"/crm/objects/{V}/{OBJECT_TYPES}/{ID}", _single_read),
+    ("POST", rf"/crm/objects/{V}/{OBJECT_TYPES}/batch/read", _batch_read),
+    ("POST", rf"/crm/objects/{V}/{OBJECT_TYPES}/search", _search),
+    ("GET", rf"/crm/objects/{V}/{OBJECT_TYPES}/{ID}/associations/{OBJECT_TYPES}", None),
+    ("POST", rf"/crm/associations/{V}/{OBJECT_TYPES}/{OBJECT_TYPES}/batch/read",
      _association_batch),
-    ("POST", r"/automation/v4/actions/callbacks/[^/]+/complete", lambda c: _completion(c["json"])),
-    ("POST", r"/automation/v4/actions/callbacks/complete", _batch_completion),
-    ("POST", r"/oauth/v1/token", _token),
-    ("GET", r"/oauth/v1/access-tokens/[^/]+", None),
+    ("POST", rf"/automation/actions/callbacks/{V}/[^/]+/complete",
+     lambda c: _completion(c["json"])),
+    ("POST", rf"/automation/actions/callbacks/{V}/complete", _batch_completion),
+    ("POST", rf"/oauth/{V}/token", _token),
+    ("POST", rf"/oauth/{V}/token/introspect", _introspect),
+    ("POST", rf"/oauth/{V}/token/revoke", _introspect),
+    ("GET", rf"/account-info/{V}/details", None),
     ("GET", r"/oauth/authorize", _authorize),
-    ("GET", r"/automation/v4/actions/\d+", _definitions),
-    ("POST", r"/automation/v4/actions/\d+", _definitions),
-    ("PATCH", r"/automation/v4/actions/\d+/\d+", _definitions),
+    ("GET", rf"/automation/actions/{V}/\d+", _definitions),
+    ("POST", rf"/automation/actions/{V}/\d+", _definitions),
+    ("PATCH", rf"/automation/actions/{V}/\d+/\d+", _definitions),
 ]  # fmt: skip
 
 
@@ -143,6 +160,9 @@ def violations(calls: list[dict]) -> list[str]:
         rule = next((r for r in RULES if r[0] == call["method"]
                      and re.fullmatch(r[1], call["path"])), None)  # fmt: skip
         if call["path"].startswith("/_emulator"):
+            continue
+        if call["path"].startswith(RETIRED_PREFIXES):
+            found.append(f"{call['method']} {call['path']}: a retired API (SPEC §9)")
             continue
         if rule is None:
             found.append(f"{call['method']} {call['path']}: not an endpoint of the reference")
@@ -173,10 +193,10 @@ def test_the_client_reads_as_the_reference_says(demo, world):
     client.batch_associations("deals", "contacts", [str(d) for d in demo["deals"].values()])
     calls = world.hubspot.calls
     assert violations(calls) == []
-    batches = [c for c in calls if c["path"] == "/crm/v3/objects/line_items/batch/read"]
+    batches = [c for c in calls if c["path"] == f"/crm/objects/{V}/line_items/batch/read"]
     assert [len(c["json"]["inputs"]) for c in batches] == [100, 100, 53]
     assert all("associations" not in c["json"] for c in batches)
-    assert any(c["path"] == f"/crm/v4/objects/deals/{deal}/associations/line_items"
+    assert any(c["path"] == f"/crm/objects/{V}/deals/{deal}/associations/line_items"
                for c in calls)  # fmt: skip
 
 
@@ -194,13 +214,13 @@ def test_callback_completions_carry_output_fields_and_typed_outputs(world):
     single = next(c for c in calls if c["path"].endswith("/ap-1-2-3-0/complete"))
     assert single["json"] == {"outputFields": {"hs_execution_state": "SUCCESS", "qbo_id": "7"},
                               "typedOutputs": {}}  # fmt: skip
-    batch = next(c for c in calls if c["path"] == "/automation/v4/actions/callbacks/complete")
+    batch = next(c for c in calls if c["path"] == f"/automation/actions/callbacks/{V}/complete")
     assert [i["callbackId"] for i in batch["json"]["inputs"]] == ["ap-1-2-4-0", "ap-1-2-5-0"]
     assert all(i["typedOutputs"] == {} for i in batch["json"]["inputs"])
     assert all(c["known"] for c in world.hubspot.completions)
 
 
-def test_definitions_use_the_v4_endpoints_with_the_developer_key(world):
+def test_definitions_use_the_dated_endpoints_with_a_bearer_developer_key(world):
     client = DefinitionsClient(world.hubspot.url, "424242", "dev-key")
     try:
         body = {
@@ -228,11 +248,11 @@ def test_the_install_and_token_refresh_send_the_reference_fields(world, app):
     HubSpotTokens(runtime.db, runtime.cipher, 2000002, runtime.settings).access_token()
     calls = world.hubspot.calls
     assert violations(calls) == []
-    grants = [c["form"]["grant_type"] for c in calls if c["path"] == "/oauth/v1/token"]
+    grants = [c["form"]["grant_type"] for c in calls if c["path"] == f"/oauth/{V}/token"]
     assert grants == ["authorization_code", "refresh_token"]
-    exchange = next(c for c in calls if c["path"] == "/oauth/v1/token")
+    exchange = next(c for c in calls if c["path"] == f"/oauth/{V}/token")
     assert exchange["form"]["redirect_uri"] == f"{PUBLIC_BASE}/oauth/hubspot/callback"
-    refresh = [c for c in calls if c["path"] == "/oauth/v1/token"][1]
+    refresh = [c for c in calls if c["path"] == f"/oauth/{V}/token"][1]
     assert "scope" not in refresh["form"]  # the refresh grant takes no scope (§5.2)
 
 

@@ -8,8 +8,9 @@ import pytest
 
 from actions import ACTIONS
 from actions.base import OUTPUT_FIELDS, InputField
-from actions.definition import definition, project_file
+from actions.definition import definition
 from actions.options import FIELDS as OPTION_FIELDS
+from actions.project import workflow_action_meta
 from emulators.hubspot.definitions import validate_definition
 from failures import CATALOGUE
 from schemas.records import RECORD_PROPERTIES
@@ -193,8 +194,8 @@ def test_a_new_declared_field_appears_in_both(action, settings):
 
 
 def test_export_project_writes_loadable_hsmeta_files(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["hubspot", "export-project", str(tmp_path)])
     out = tmp_path / "src" / "app" / "workflow-actions"
-    result = app.test_cli_runner().invoke(args=["hubspot", "export-project", str(out)])
     assert result.exit_code == 0, result.output
     files = sorted(out.glob("*-hsmeta.json"))
     assert [f.name for f in files] == [f"{slug}-hsmeta.json" for slug in SLUGS]
@@ -218,6 +219,6 @@ def test_export_project_writes_loadable_hsmeta_files(app, tmp_path):
 
 
 def test_project_file_is_the_definition_renamed(action, settings, body):
-    config = project_file(action, settings)["config"]
+    config = workflow_action_meta(action, settings)["config"]
     assert config["inputFields"] == body["inputFields"]
     assert config["isPublished"] == body["published"]

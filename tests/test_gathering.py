@@ -105,9 +105,9 @@ def test_concurrent_inline_executions_share_one_set_of_batch_reads(world, gather
     # Together: deals, three association types, lines, contacts, companies: one call each.
     paths = sorted(c["path"] for c in shared_calls)
     assert paths == sorted([
-        "/crm/v3/objects/deals/batch/read", "/crm/v3/objects/line_items/batch/read",
-        "/crm/v3/objects/contacts/batch/read", "/crm/v3/objects/companies/batch/read",
-        *(f"/crm/v4/associations/deals/{to}/batch/read"
+        "/crm/objects/2026-03/deals/batch/read", "/crm/objects/2026-03/line_items/batch/read",
+        "/crm/objects/2026-03/contacts/batch/read", "/crm/objects/2026-03/companies/batch/read",
+        *(f"/crm/associations/2026-03/deals/{to}/batch/read"
           for to in ("line_items", "contacts", "companies")),
     ])  # fmt: skip
 
@@ -126,8 +126,8 @@ def test_a_lone_inline_execution_neither_gathers_nor_waits(world, gathers, monke
     assert opened == []  # no batch opened: the gathering window never started
     assert budgets.waited() == before  # held back for nothing (the test client runs inline)
     # It read its own record, as without gathering (no batch read of the deal).
-    assert [c["path"] for c in hubspot_calls(world)][0].startswith("/crm/v3/objects/deals/")
-    assert "/crm/v3/objects/deals/batch/read" not in [c["path"] for c in hubspot_calls(world)]
+    assert [c["path"] for c in hubspot_calls(world)][0].startswith("/crm/objects/2026-03/deals/")
+    assert "/crm/objects/2026-03/deals/batch/read" not in [c["path"] for c in hubspot_calls(world)]
 
 
 def test_spent_hubspot_budget_answers_429_before_any_hubspot_call(world, runtime):

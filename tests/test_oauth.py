@@ -91,7 +91,7 @@ def test_install_stores_the_portal_with_encrypted_tokens_and_signs_it_in(compani
     assert response.headers["Location"] == "/"
     portal = portals.get_portal(companies.runtime.db, OTHER_PORTAL)
     assert portal is not None
-    assert portal.hub_domain  # from HubSpot's token info (the v1 token answer has no hub_id)
+    assert portal.hub_domain  # from HubSpot's token introspection
     access, refresh = tokens_of(companies.runtime, portal)
     assert access not in portal.access_token and refresh not in portal.refresh_token
     issued = companies.hubspot.tokens.access(access)

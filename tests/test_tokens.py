@@ -263,7 +263,8 @@ def test_an_expiring_hubspot_token_is_refreshed_and_the_refresh_token_kept(world
     record = world.runtime.hubspot_client(world.portal_id).get_object("deals", deal, ["dealname"])
     assert record["properties"]["dealname"] == "Refresh me"
     seen = [(c["method"], c["path"], c["status"]) for c in world.hubspot.calls]
-    assert seen == [("POST", "/oauth/v1/token", 200), ("GET", f"/crm/v3/objects/deals/{deal}", 200)]
+    assert seen == [("POST", "/oauth/2026-03/token", 200),
+                    ("GET", f"/crm/objects/2026-03/deals/{deal}", 200)]
     access, refresh = portal_tokens(world)
     assert access != old_access and refresh == old_refresh
 

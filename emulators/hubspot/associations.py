@@ -1,13 +1,13 @@
-"""Association reads: v4 single and batch with type ids and labels, and the v3 list (§6.3)."""
+"""Association reads on 2026-03: a record's list and the batch read, type ids and labels (§6.3)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
 from .api import current_emulator, json_body, reject_unknown_fields, validation_error
-from .catalog import ObjectType, v3_association_name
+from .catalog import ObjectType
 from .crm import read_grant, resolve_type
-from .state import AssociationType, Portal, iso_time
+from .state import AssociationType, iso_time
 
 bp = Blueprint("associations", __name__)
 
@@ -86,20 +86,7 @@ def _none_found(from_t: ObjectType, to_t: ObjectType, from_id: str) -> dict:
             "message": f"No {to_t.singular} is associated with {from_t.singular} {from_id}."}
 
 
-def read_v3(from_key: str, object_id: str, to_key: str):
-    """GET the v3 association list of a record: ids with v3 type names."""
-    from_t, to_t = resolve_type(from_key), resolve_type(to_key)
-    portal: Portal = read_grant(from_t, to_t)
-    entries = [{"id": to_id, "type": v3_association_name(from_t, to_t, a.type_id, a.label)}
-               for to_id, types in portal.associations(from_t, object_id, to_t) for a in types]
-    return jsonify({"results": entries})
-
-
-for _prefix, _name in (("/crm/v4/objects", "v4"), ("/crm/objects/2026-03", "dated")):
-    bp.add_url_rule(f"{_prefix}/<from_key>/<object_id>/associations/<to_key>",
-                    f"read_v4_{_name}", read_v4, methods=["GET"])
-for _prefix, _name in (("/crm/v4/associations", "v4"), ("/crm/associations/2026-03", "dated")):
-    bp.add_url_rule(f"{_prefix}/<from_key>/<to_key>/batch/read", f"batch_read_v4_{_name}",
-                    batch_read_v4, methods=["POST"])
-bp.add_url_rule("/crm/v3/objects/<from_key>/<object_id>/associations/<to_key>", "read_v3",
-                read_v3, methods=["GET"])
+bp.add_url_rule("/crm/objects/2026-03/<from_key>/<object_id>/associations/<to_key>",
+                "read_dated", read_v4, methods=["GET"])
+bp.add_url_rule("/crm/associations/2026-03/<from_key>/<to_key>/batch/read", "batch_read_dated",
+                batch_read_v4, methods=["POST"])

@@ -1,4 +1,4 @@
-"""Completing blocked executions: the callbacks API, single and batch, v4 and 2026-03 (§3.3)."""
+"""Completing blocked executions: the 2026-03 callbacks API, single and batch (§3.3)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ bp = Blueprint("callbacks", __name__)
 
 FINAL_STATES = ("SUCCESS", "FAIL_CONTINUE")
 COMPLETION_FIELDS = ("outputFields", "typedOutputs", "failureReasonType", "requestContext")
-PREFIXES = {"v4": "/automation/v4/actions/callbacks",
-            "2026-03": "/automation/actions/callbacks/2026-03"}
+PREFIXES = {"2026-03": "/automation/actions/callbacks/2026-03"}
 
 
 def _checked(item: dict, where: str = "") -> dict:

@@ -1,4 +1,4 @@
-"""CRM object reads: single, list and batch, in the v3 and dated 2026-03 forms (§6.2)."""
+"""CRM object reads: single, list and batch, on the dated 2026-03 paths (§6.2, §9.2)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,10 @@ from .state import Portal, Record, iso_time
 
 bp = Blueprint("crm", __name__)
 
-OBJECT_PREFIXES = {"v3": "/crm/v3/objects", "dated": "/crm/objects/2026-03"}
+OBJECT_PREFIXES = {"dated": "/crm/objects/2026-03"}
+# An object read lists this many associated ids per type, then `paging.next.after`: the rest
+# come from the association list (a choice, see README).
+EMBEDDED_ASSOCIATIONS = 100
 BATCH_READ_LIMIT = 100  # §6.2: object batch endpoints take at most 100 inputs
 LIST_LIMIT = 100
 
@@ -81,7 +84,10 @@ def _associations_json(portal: Portal, record: Record, names: list[str]) -> dict
                    for a in types]
         # HubSpot leaves out the key when nothing is associated.
         if entries:
-            result[to_t.association_key] = {"results": entries}
+            block: dict = {"results": entries[:EMBEDDED_ASSOCIATIONS]}
+            if len(entries) > EMBEDDED_ASSOCIATIONS:
+                block["paging"] = {"next": {"after": str(EMBEDDED_ASSOCIATIONS)}}
+            result[to_t.association_key] = block
     return result
 
 
@@ -142,6 +148,11 @@ def batch_read(object_type_key: str):
     body = json_body()
     reject_unknown_fields(body, ("properties", "propertiesWithHistory", "idProperty", "inputs"),
                           "BatchReadInputSimplePublicObjectId")
+    # BatchReadInputSimplePublicObjectId requires all three (2026-03 objects spec).
+    for name in ("inputs", "properties", "propertiesWithHistory"):
+        if name not in body:
+            raise validation_error(f"Invalid input JSON: missing required field '{name}'",
+                                   context={"missingFields": [name]})
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or not all(isinstance(i, dict) and "id" in i for i in inputs):
         raise validation_error("inputs must be a list of {\"id\": ...} objects")

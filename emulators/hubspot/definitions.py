@@ -11,7 +11,9 @@ from .api import ApiError, authenticate, current_emulator, json_body, validation
 
 bp = Blueprint("definitions", __name__)
 
-PREFIXES = {"v4": "/automation/v4/actions", "2026-03": "/automation/actions/2026-03"}
+PREFIXES = {"2026-03": "/automation/actions/2026-03"}
+CREDENTIAL_HELP = ("The 2026-03 definitions API takes a Bearer token: the app's developer API key "
+                   "or a token with the developers-write scope (developers-read to read).")
 REQUIRED = ("actionUrl", "objectTypes", "published", "inputFields", "labels", "functions")
 OPTIONAL = ("inputFieldDependencies", "outputFields", "objectRequestOptions", "executionRules",
             "archivedAt")
@@ -141,15 +143,24 @@ def _check_dependencies(dependencies, names: set[str]) -> None:
 
 
 def _authorize(app_id: int, write: bool) -> dict[str, dict]:
-    """Developer API key (`hapikey`) or a bearer token with developers-write/-read."""
+    """A Bearer credential: the developer API key, or a token with developers-write/-read.
+
+    2026-03 declares only oauth2 (developers-read/-write) for these operations (§1.3, §9.2);
+    a `hapikey` query parameter is refused.
+    """
     emu = current_emulator()
-    hapikey = request.args.get("hapikey")
-    if hapikey is not None:
-        if hapikey != emu.developer_api_key:
+    if "hapikey" in request.args:
+        raise ApiError(401, "INVALID_AUTHENTICATION",
+                       f"hapikey is not accepted on this API version. {CREDENTIAL_HELP}")
+    header = request.headers.get("Authorization", "")
+    bearer = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    if not bearer:
+        raise ApiError(401, "INVALID_AUTHENTICATION",
+                       f"Authentication credentials not found. {CREDENTIAL_HELP}")
+    if bearer != emu.developer_api_key:
+        if emu.tokens.access(bearer) is None:
             raise ApiError(401, "INVALID_AUTHENTICATION",
-                           "The API key provided is invalid. View or manage your API key here: "
-                           "https://app.hubspot.com/l/api-key/")
-    else:
+                           f"The credential used to make this call is invalid. {CREDENTIAL_HELP}")
         scopes = ("developers-write",) if write else ("developers-read", "developers-write")
         authenticate([scopes])
     store = emu.definition_store(app_id)

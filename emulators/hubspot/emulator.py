@@ -79,7 +79,7 @@ class HubSpotEmulator:
         """Mint a token pair as if the app had been installed, skipping the browser flow."""
         self.portal(portal_id)
         access, refresh = self.tokens.issue_pair(int(portal_id), list(scopes or DEFAULT_SCOPES))
-        return token_response(self.tokens, access, refresh, with_hub_id=True)
+        return token_response(self.tokens, access, refresh)
 
     def add_static_token(self, portal_id: int, token: str,
                          scopes: list[str] | None = None) -> None:

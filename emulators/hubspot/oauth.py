@@ -1,4 +1,4 @@
-"""OAuth 2.0 for a public app: consent redirect, token endpoints, token info (§5)."""
+"""OAuth for a public app: consent redirect, 2026-03 token, introspect, revoke (§5, §9.2)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .tokens import AccessToken, OAuthError, RefreshToken, token_response
 
 bp = Blueprint("oauth", __name__)
 
-TOKEN_VERSIONS = ("v1", "v3", "2026-03")
+VERSION = "2026-03"
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1"}
 
 
@@ -62,35 +62,27 @@ def _page_error(message: str):
     return answer
 
 
-def _token_endpoint(version: str):
-    def token():
-        """Exchange an authorization code or a refresh token for tokens."""
-        emu = current_emulator()
-        form = request.form
-        _check_client(form.get("client_id"), form.get("client_secret"))
-        grant_type = form.get("grant_type")
-        if grant_type == "authorization_code":
-            code, redirect_uri = form.get("code"), form.get("redirect_uri")
-            if not code or not redirect_uri:
-                raise OAuthError("invalid_request", "code and redirect_uri are required",
-                                 "BAD_REQUEST")
-            access, refresh = emu.tokens.exchange_code(code, redirect_uri)
-        elif grant_type == "refresh_token":
-            if not form.get("refresh_token"):
-                raise OAuthError("invalid_request", "refresh_token is required", "BAD_REQUEST")
-            access, refresh = emu.tokens.refresh(form["refresh_token"])
-        else:
-            raise OAuthError("unsupported_grant_type",
-                             f"grant_type {grant_type!r} is not supported here", "BAD_GRANT_TYPE")
-        return jsonify(token_response(emu.tokens, access, refresh, with_hub_id=version != "v1"))
-
-    token.__name__ = f"token_{version.replace('-', '_')}"
-    return token
-
-
-for _version in TOKEN_VERSIONS:
-    bp.add_url_rule(f"/oauth/{_version}/token", view_func=_token_endpoint(_version),
-                    methods=["POST"])
+@bp.post(f"/oauth/{VERSION}/token")
+def token():
+    """Exchange an authorization code or a refresh token for tokens."""
+    emu = current_emulator()
+    form = request.form
+    _check_client(form.get("client_id"), form.get("client_secret"))
+    grant_type = form.get("grant_type")
+    if grant_type == "authorization_code":
+        code, redirect_uri = form.get("code"), form.get("redirect_uri")
+        if not code or not redirect_uri:
+            raise OAuthError("invalid_request", "code and redirect_uri are required",
+                             "BAD_REQUEST")
+        access, refresh = emu.tokens.exchange_code(code, redirect_uri)
+    elif grant_type == "refresh_token":
+        if not form.get("refresh_token"):
+            raise OAuthError("invalid_request", "refresh_token is required", "BAD_REQUEST")
+        access, refresh = emu.tokens.refresh(form["refresh_token"])
+    else:
+        raise OAuthError("unsupported_grant_type",
+                         f"grant_type {grant_type!r} is not supported here", "BAD_GRANT_TYPE")
+    return jsonify(token_response(emu.tokens, access, refresh))
 
 
 def _check_client(client_id: str | None, client_secret: str | None) -> None:
@@ -100,53 +92,6 @@ def _check_client(client_id: str | None, client_secret: str | None) -> None:
     if client_secret != emu.client_secret:
         raise OAuthError("invalid_client", "client secret does not match the client id",
                          "BAD_CLIENT_SECRET")
-
-
-@bp.get("/oauth/v1/access-tokens/<token>")
-def access_token_info(token: str):
-    """Token info: the portal (hub_id), user and scopes behind an access token."""
-    emu = current_emulator()
-    access = emu.tokens.access(token)
-    if access is None or access.static:
-        return _not_found("access token")
-    left = emu.tokens.seconds_left(access)
-    if left <= 0:
-        answer = jsonify({"status": "error", "category": "EXPIRED_AUTHENTICATION",
-                          "message": f"The OAuth token used to make this call expired "
-                                     f"{-left} second(s) ago."})
-        answer.status_code = 401
-        return answer
-    info = _owner(access.portal_id)
-    return jsonify({
-        "token": token, "user": info["user"], "hub_domain": info["hub_domain"],
-        "scopes": list(access.scopes),
-        "signed_access_token": {"expiresAt": int(access.expires_at * 1000),
-                                "scopes": list(access.scopes), "hubId": access.portal_id,
-                                "userId": info["user_id"], "appId": emu.app_id,
-                                "installingUserId": info["user_id"], "isUserLevel": False},
-        "hub_id": access.portal_id, "app_id": emu.app_id, "expires_in": left,
-        "user_id": info["user_id"], "token_type": "access"})
-
-
-@bp.get("/oauth/v1/refresh-tokens/<token>")
-def refresh_token_info(token: str):
-    """Refresh-token info: the portal, user, client and scopes."""
-    refresh = current_emulator().tokens.refresh_token(token)
-    if refresh is None:
-        return _not_found("refresh token")
-    info = _owner(refresh.portal_id)
-    return jsonify({"token": token, "user": info["user"], "hub_domain": info["hub_domain"],
-                    "scopes": list(refresh.scopes), "hub_id": refresh.portal_id,
-                    "client_id": refresh.client_id, "user_id": info["user_id"],
-                    "token_type": "refresh"})
-
-
-@bp.delete("/oauth/v1/refresh-tokens/<token>")
-def delete_refresh_token(token: str):
-    """Revoke a refresh token."""
-    if not current_emulator().tokens.revoke(token):
-        return _not_found("refresh token")
-    return Response(status=204)
 
 
 def _introspect():
@@ -167,19 +112,29 @@ def _introspect():
             "user_id": info["user_id"], "client_id": emu.client_id, "app_id": emu.app_id,
             "user": info["user"], "hub_domain": info["hub_domain"], "scopes": list(found.scopes)}
     if isinstance(found, AccessToken):
-        body.update(expires_in=emu.tokens.seconds_left(found), token_use="access_token")
+        # PublicAccessTokenInfoResponse requires expires_in and signed_access_token.
+        body.update(expires_in=emu.tokens.seconds_left(found), token_use="access_token",
+                    signed_access_token=_signed(found, info["user_id"]))
     else:
         body["token_use"] = "refresh_token"
     body.update(token_type="bearer", is_private_distribution=False)
     return jsonify(body)
 
 
-for _version in ("v3", "2026-03"):
-    bp.add_url_rule(f"/oauth/{_version}/token/introspect", view_func=_introspect,
-                    methods=["POST"], endpoint=f"introspect_{_version.replace('-', '_')}")
+bp.add_url_rule(f"/oauth/{VERSION}/token/introspect", view_func=_introspect, methods=["POST"])
 
 
-@bp.post("/oauth/2026-03/token/revoke")
+def _signed(access: AccessToken, user_id: int) -> dict:
+    emu = current_emulator()
+    return {"expiresAt": int(access.expires_at * 1000), "scopes": " ".join(access.scopes),
+            "hubId": access.portal_id, "userId": user_id, "appId": emu.app_id,
+            "installingUserId": user_id, "isUserLevel": False, "isPrivateDistribution": False,
+            "isServiceAccount": False, "hublet": "na1", "appInstallId": f"{access.portal_id}",
+            "audience": emu.client_id, "newSignature": "", "signature": "",
+            "scopeToScopeGroupPks": "", "trialScopes": "", "trialScopeToScopeGroupPks": ""}
+
+
+@bp.post(f"/oauth/{VERSION}/token/revoke")
 def revoke():
     """Revoke an access or refresh token (RFC 7009: 200 even when unknown)."""
     form = request.form
@@ -191,10 +146,3 @@ def revoke():
 def _owner(portal_id: int) -> dict:
     portal = current_emulator().portal(portal_id)
     return {"user": portal.user, "user_id": portal.user_id, "hub_domain": portal.domain}
-
-
-def _not_found(what: str):
-    answer = jsonify({"status": "error", "category": "OBJECT_NOT_FOUND",
-                      "message": f"{what} not found"})
-    answer.status_code = 404
-    return answer

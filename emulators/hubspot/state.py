@@ -101,6 +101,11 @@ class Portal:
         self.domain = f"{slug}.com"
         self.user = f"admin@{self.domain}"
         self.user_id = 7_000_000 + self.portal_id % 1_000_000
+        # Account details (§10.4); tests change them to see a refresh pick them up.
+        self.time_zone = "US/Eastern"
+        self.ui_domain = "app.hubspot.com"
+        self.account_type = "STANDARD"
+        self.data_hosting_location = "na1"
         self._lock = lock
         self._clock = clock
         self._next_id = next_id

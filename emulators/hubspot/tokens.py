@@ -168,16 +168,11 @@ class TokenStore:
         return access
 
 
-def token_response(store: TokenStore, access: AccessToken, refresh: RefreshToken, *,
-                   with_hub_id: bool) -> dict:
-    """The token endpoint's answer; the v1 example has no hub_id (§5.2)."""
-    body = {"token_type": "bearer", "refresh_token": refresh.token,
-            "access_token": access.token}
-    if with_hub_id:
-        body["hub_id"] = access.portal_id
-    body["scopes"] = list(access.scopes)
-    body["expires_in"] = store.seconds_left(access)
-    return body
+def token_response(store: TokenStore, access: AccessToken, refresh: RefreshToken) -> dict:
+    """The 2026-03 token endpoint's AccessTokenResponse: token_use is required (§9.2)."""
+    return {"token_type": "bearer", "refresh_token": refresh.token, "access_token": access.token,
+            "token_use": "access_token", "hub_id": access.portal_id,
+            "scopes": list(access.scopes), "expires_in": store.seconds_left(access)}
 
 
 def _with_oauth(scopes: list[str]) -> tuple[str, ...]:

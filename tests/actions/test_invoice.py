@@ -120,7 +120,7 @@ def test_quote_with_several_unlabeled_contacts_asks_v4_for_a_signer(world, us):
     reset_calls(world)
     out = outputs(world.execute("create-invoice", "QUOTE", quote))
     assert out["result"] == "created"
-    assert any("/crm/v4/objects/quotes/" in c["path"] for c in hubspot_calls(world))
+    assert any("/crm/objects/2026-03/quotes/" in c["path"] for c in hubspot_calls(world))
     customer = next(c for c in us.entities("Customer") if c["Id"] == out["qbo_customer_id"])
     assert customer["PrimaryEmailAddr"]["Address"] == "first@example.com"
 

@@ -186,7 +186,7 @@ def test_prefetched_chunk_books_exactly_what_single_reads_book(world, twins):
     # With it: two record types x (records, 3 association reads, lines, contacts) + one read
     # of the companies per type once a new customer needs a name, + the missing deal's 404.
     singles = [c for c in warm_calls if "/batch/read" not in c["path"]]
-    assert [c["path"] for c in singles] == ["/crm/v3/objects/deals/987654321"]
+    assert [c["path"] for c in singles] == ["/crm/objects/2026-03/deals/987654321"]
     assert in_prefetch == 2 * 6 + 3  # + the quotes' discounts, fees and taxes associations
     assert len(warm_calls) == in_prefetch + 2 + 1
 
@@ -241,8 +241,8 @@ def qbo_calls_by_kind(world, realm: str) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("kind", "match", "count", "error"),
     [
-        ("error_503", "/crm/v4/associations/", 3, Unavailable),  # every retry fails
-        ("rate_limit", "/crm/v3/objects/line_items/batch/read", 1, HubSpotError),
+        ("error_503", "/crm/associations/2026-03/", 3, Unavailable),  # every retry fails
+        ("rate_limit", "/crm/objects/2026-03/line_items/batch/read", 1, HubSpotError),
     ],
 )
 def test_a_failing_prefetch_caches_nothing_and_executions_read_for_themselves(
@@ -266,7 +266,7 @@ def test_a_failing_prefetch_caches_nothing_and_executions_read_for_themselves(
     assert [o.output_fields() for o in warm] == [o.output_fields() for o in plain]
     assert stored(qbo_b, "Invoice") == stored(qbo_a, "Invoice")
     reads = [c["path"] for c in hubspot_calls(world) if c["method"] == "GET"]
-    assert sum(p.startswith("/crm/v3/objects/deals/") for p in reads) == len(records)
+    assert sum(p.startswith("/crm/objects/2026-03/deals/") for p in reads) == len(records)
 
 
 def test_a_failing_quickbooks_batch_lookup_keeps_the_hubspot_reads(world, twins):
@@ -334,7 +334,7 @@ def test_a_sales_receipt_chunk_of_payments_matches_single_reads(world, twins):
     # payments.properties reads a payment whose payload lacks its status (HubSpot sends it
     # through objectRequestOptions; run_chunk leaves every second payload empty).
     singles = [c["path"] for c in warm_calls if not c["path"].endswith("/batch/read")]
-    assert singles == [f"/crm/v3/objects/commerce_payments/{records[1][1]}"]
+    assert singles == [f"/crm/objects/2026-03/commerce_payments/{records[1][1]}"]
 
 
 def test_cached_reads_are_taken_once_and_expire():

@@ -1,4 +1,4 @@
-"""The HubSpot emulator's association reads (v4 single and batch, dated forms, v3 list)."""
+"""The HubSpot emulator's 2026-03 association reads: a record's list and the batch read."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def auth(emu, ids):
     return {"Authorization": f"Bearer {emu.issue_tokens(ids['portal_id'])['access_token']}"}
 
 
-def v4(client, auth, from_type, object_id, to_type, prefix="/crm/v4/objects", **query):
+def v4(client, auth, from_type, object_id, to_type, prefix="/crm/objects/2026-03", **query):
     response = client.get(f"{prefix}/{from_type}/{object_id}/associations/{to_type}",
                           headers=auth, query_string=query)
     assert response.status_code == 200, response.get_json()
@@ -95,7 +95,8 @@ def test_single_read_pages_by_limit(client, auth, emu, ids):
     after = first["paging"]["next"]["after"]
     rest = v4(client, auth, "deals", ids["deals"]["basic"], "line_items", limit=2, after=after)
     assert len(rest["results"]) == 1 and "paging" not in rest
-    too_big = client.get(f"/crm/v4/objects/deals/{ids['deals']['basic']}/associations/contacts",
+    too_big = client.get(f"/crm/objects/2026-03/deals/{ids['deals']['basic']}"
+                         "/associations/contacts",
                          headers=auth, query_string={"limit": 501})
     assert too_big.status_code == 400
 
@@ -110,7 +111,7 @@ def test_default_page_is_500(client, auth, emu, ids):
     assert body["paging"]["next"]["after"]
 
 
-@pytest.mark.parametrize("prefix", ["/crm/v4/associations", "/crm/associations/2026-03"])
+@pytest.mark.parametrize("prefix", ["/crm/associations/2026-03"])
 def test_batch_read_lists_each_input(client, auth, ids, prefix):
     deals = [ids["deals"]["basic"], ids["deals"]["eur"]]
     response = client.post(f"{prefix}/deals/line_items/batch/read", headers=auth,
@@ -125,7 +126,7 @@ def test_batch_read_lists_each_input(client, auth, ids, prefix):
 
 
 def test_batch_read_reports_ids_without_associations_as_207(client, auth, ids):
-    response = client.post("/crm/v4/associations/deals/contacts/batch/read", headers=auth,
+    response = client.post("/crm/associations/2026-03/deals/contacts/batch/read", headers=auth,
                            json={"inputs": [{"id": ids["deals"]["basic"]},
                                             {"id": ids["deals"]["no_contact"]}]})
     assert response.status_code == 207
@@ -137,23 +138,19 @@ def test_batch_read_reports_ids_without_associations_as_207(client, auth, ids):
 
 
 def test_batch_read_takes_up_to_1000_inputs(client, auth):
-    ok = client.post("/crm/v4/associations/deals/contacts/batch/read", headers=auth,
+    ok = client.post("/crm/associations/2026-03/deals/contacts/batch/read", headers=auth,
                      json={"inputs": [{"id": str(i)} for i in range(1000)]})
     assert ok.status_code == 207
-    too_many = client.post("/crm/v4/associations/deals/contacts/batch/read", headers=auth,
+    too_many = client.post("/crm/associations/2026-03/deals/contacts/batch/read", headers=auth,
                            json={"inputs": [{"id": str(i)} for i in range(1001)]})
     assert too_many.status_code == 400
 
 
 def test_association_reads_need_both_scopes(client, emu, ids):
     token = emu.issue_tokens(ids["portal_id"], scopes=["crm.objects.deals.read"])["access_token"]
-    response = client.get(f"/crm/v4/objects/deals/{ids['deals']['basic']}/associations/contacts",
+    response = client.get(f"/crm/objects/2026-03/deals/{ids['deals']['basic']}"
+                         "/associations/contacts",
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
 
 
-def test_v3_association_list(client, auth, ids):
-    body = client.get(f"/crm/v3/objects/commerce_payments/{ids['payments']['checkout']}"
-                      "/associations/contacts", headers=auth).get_json()
-    assert body == {"results": [{"id": ids["contacts"]["pat"],
-                                 "type": "commerce_payment_to_contact"}]}

@@ -29,7 +29,7 @@ def auth(emu):
 
 
 @pytest.mark.parametrize("path", [
-    "/automation/v4/actions/callbacks/ap-1000001-1-1-0/complete",
+    "/automation/actions/callbacks/2026-03/ap-1000001-1-1-0/complete",
     "/automation/actions/callbacks/2026-03/ap-1000001-1-1-0/complete",
 ])
 def test_single_completion_is_204_and_recorded(client, auth, emu, path):
@@ -51,7 +51,7 @@ def test_single_completion_is_204_and_recorded(client, auth, emu, path):
 def test_both_output_objects_are_required(client, auth, emu, missing):
     body = {"outputFields": DONE, "typedOutputs": {}}
     del body[missing]
-    response = client.post("/automation/v4/actions/callbacks/ap-1/complete", headers=auth,
+    response = client.post("/automation/actions/callbacks/2026-03/ap-1/complete", headers=auth,
                            json=body)
     assert response.status_code == 400
     error = response.get_json()
@@ -66,25 +66,24 @@ def test_both_output_objects_are_required(client, auth, emu, missing):
     {"hs_execution_state": "SUCCESS", "qbo_total": 12.5},
 ])
 def test_outputs_must_be_strings_with_a_final_state(client, auth, outputs):
-    response = client.post("/automation/v4/actions/callbacks/ap-1/complete", headers=auth,
+    response = client.post("/automation/actions/callbacks/2026-03/ap-1/complete", headers=auth,
                            json={"outputFields": outputs, "typedOutputs": {}})
     assert response.status_code == 400
 
 
 def test_completion_needs_the_automation_scope(client, emu):
     token = emu.issue_tokens(PORTAL, scopes=["crm.objects.deals.read"])["access_token"]
-    response = client.post("/automation/v4/actions/callbacks/ap-1/complete",
+    response = client.post("/automation/actions/callbacks/2026-03/ap-1/complete",
                            headers={"Authorization": f"Bearer {token}"},
                            json={"outputFields": DONE, "typedOutputs": {}})
     assert response.status_code == 403
     assert response.get_json()["category"] == "MISSING_SCOPES"
-    no_token = client.post("/automation/v4/actions/callbacks/ap-1/complete",
+    no_token = client.post("/automation/actions/callbacks/2026-03/ap-1/complete",
                            json={"outputFields": DONE, "typedOutputs": {}})
     assert no_token.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/automation/v4/actions/callbacks/complete",
-                                  "/automation/actions/callbacks/2026-03/complete"])
+@pytest.mark.parametrize("path", ["/automation/actions/callbacks/2026-03/complete"])
 def test_batch_completion_of_registered_callbacks(client, auth, emu, path):
     emu.register_callback("ap-1000001-7-1-0", PORTAL)
     response = client.post(path, headers=auth, json={"inputs": [
@@ -101,7 +100,7 @@ def test_batch_completion_of_registered_callbacks(client, auth, emu, path):
 
 
 def test_batch_is_all_or_nothing(client, auth, emu):
-    response = client.post("/automation/v4/actions/callbacks/complete", headers=auth, json={
+    response = client.post("/automation/actions/callbacks/2026-03/complete", headers=auth, json={
         "inputs": [{"callbackId": "a", "outputFields": DONE, "typedOutputs": {}},
                    {"callbackId": "b", "outputFields": DONE}]})
     assert response.status_code == 400
@@ -112,6 +111,6 @@ def test_batch_is_all_or_nothing(client, auth, emu):
 def test_second_completion_is_marked_duplicate(client, auth, emu):
     emu.register_callback("ap-9", PORTAL)
     for _ in range(2):
-        client.post("/automation/v4/actions/callbacks/ap-9/complete", headers=auth,
+        client.post("/automation/actions/callbacks/2026-03/ap-9/complete", headers=auth,
                     json={"outputFields": DONE, "typedOutputs": {}})
     assert [c["duplicate"] for c in emu.completions] == [False, True]

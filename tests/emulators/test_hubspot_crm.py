@@ -39,7 +39,7 @@ def deal(portal):
 
 def test_get_returns_requested_properties_null_when_empty_and_omits_undefined(client, auth,
                                                                                 deal):
-    response = client.get(f"/crm/v3/objects/deals/{deal}",
+    response = client.get(f"/crm/objects/2026-03/deals/{deal}",
                           query_string={"properties": "dealname,amount,closedate,no_such_prop"},
                           headers=auth)
     assert response.status_code == 200
@@ -58,26 +58,26 @@ def test_get_returns_requested_properties_null_when_empty_and_omits_undefined(cl
 
 
 def test_rate_limit_headers_come_with_api_answers(client, auth, deal):
-    response = client.get(f"/crm/v3/objects/deals/{deal}", headers=auth)
+    response = client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth)
     assert response.headers["X-HubSpot-RateLimit-Interval-Milliseconds"] == "10000"
     assert response.headers["X-HubSpot-RateLimit-Max"] == "100"
     assert response.headers["X-HubSpot-RateLimit-Remaining"] == "99"
 
 
 def test_default_properties_when_none_requested(client, auth, deal):
-    props = client.get(f"/crm/v3/objects/deals/{deal}", headers=auth).get_json()["properties"]
+    props = client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth).get_json()["properties"]
     assert set(props) == {"dealname", "amount", "closedate", "pipeline", "dealstage",
                           "hs_object_id", "createdate", "hs_lastmodifieddate"}
 
 
 def test_contacts_use_lastmodifieddate(client, auth, portal):
     contact = portal.create("contacts", {"email": "a@example.com"})
-    props = client.get(f"/crm/v3/objects/contacts/{contact}", headers=auth).get_json()[
+    props = client.get(f"/crm/objects/2026-03/contacts/{contact}", headers=auth).get_json()[
         "properties"]
     assert "lastmodifieddate" in props and "hs_lastmodifieddate" not in props
 
 
-@pytest.mark.parametrize("prefix", ["/crm/v3/objects", "/crm/objects/2026-03"])
+@pytest.mark.parametrize("prefix", ["/crm/objects/2026-03"])
 @pytest.mark.parametrize("type_key", ["deals", "0-3"])
 def test_type_names_and_ids_and_dated_paths_read_the_same_record(client, auth, deal, prefix,
                                                                  type_key):
@@ -92,11 +92,12 @@ def test_every_object_type_resolves_by_name_and_id(client, auth, portal):
     for name, type_id in pairs.items():
         record = portal.create(name, {})
         for key in (name, type_id):
-            assert client.get(f"/crm/v3/objects/{key}/{record}", headers=auth).status_code == 200
+            path = f"/crm/objects/2026-03/{key}/{record}"
+            assert client.get(path, headers=auth).status_code == 200
 
 
 def test_unknown_id_is_404_object_not_found(client, auth):
-    response = client.get("/crm/v3/objects/deals/999", headers=auth)
+    response = client.get("/crm/objects/2026-03/deals/999", headers=auth)
     assert response.status_code == 404
     body = response.get_json()
     assert body["status"] == "error"
@@ -105,11 +106,11 @@ def test_unknown_id_is_404_object_not_found(client, auth):
 
 
 def test_ids_are_per_type(client, auth, deal):
-    assert client.get(f"/crm/v3/objects/contacts/{deal}", headers=auth).status_code == 404
+    assert client.get(f"/crm/objects/2026-03/contacts/{deal}", headers=auth).status_code == 404
 
 
 def test_unknown_type_is_400(client, auth):
-    assert client.get("/crm/v3/objects/widgets/1", headers=auth).status_code == 400
+    assert client.get("/crm/objects/2026-03/widgets/1", headers=auth).status_code == 400
 
 
 def test_associations_parameter_lists_ids_with_v3_type_names(client, auth, portal, deal):
@@ -119,7 +120,7 @@ def test_associations_parameter_lists_ids_with_v3_type_names(client, auth, porta
     portal.associate("deals", deal, "contacts", contact)
     portal.associate("deals", deal, "companies", company, type_id=5)
     portal.associate("deals", deal, "line_items", line)
-    body = client.get(f"/crm/v3/objects/deals/{deal}",
+    body = client.get(f"/crm/objects/2026-03/deals/{deal}",
                       query_string={"associations": "contacts,line_items,companies,quotes"},
                       headers=auth).get_json()
     associations = body["associations"]
@@ -134,7 +135,7 @@ def test_associations_parameter_lists_ids_with_v3_type_names(client, auth, porta
 
 def test_id_property_reads_by_a_unique_property(client, auth, portal):
     contact = portal.create("contacts", {"email": "pat.obrien@example.com", "lastname": "O'Brien"})
-    body = client.get("/crm/v3/objects/contacts/pat.obrien@example.com",
+    body = client.get("/crm/objects/2026-03/contacts/pat.obrien@example.com",
                       query_string={"idProperty": "email", "properties": "lastname"},
                       headers=auth).get_json()
     assert body["id"] == contact
@@ -143,20 +144,21 @@ def test_id_property_reads_by_a_unique_property(client, auth, portal):
 
 def test_properties_with_history(client, auth, portal, deal):
     portal.update("deals", deal, {"amount": "99.00"})
-    body = client.get(f"/crm/v3/objects/deals/{deal}?propertiesWithHistory=amount",
+    body = client.get(f"/crm/objects/2026-03/deals/{deal}?propertiesWithHistory=amount",
                       headers=auth).get_json()
     assert [h["value"] for h in body["propertiesWithHistory"]["amount"]] == ["99.00", "1250.50"]
 
 
 def test_missing_token_is_401_and_missing_scope_is_403(client, emu, deal):
-    missing = client.get(f"/crm/v3/objects/deals/{deal}")
+    missing = client.get(f"/crm/objects/2026-03/deals/{deal}")
     assert missing.status_code == 401
     assert missing.get_json()["category"] == "INVALID_AUTHENTICATION"
-    unknown = client.get(f"/crm/v3/objects/deals/{deal}", headers={"Authorization": "Bearer x"})
+    unknown = client.get(f"/crm/objects/2026-03/deals/{deal}",
+                         headers={"Authorization": "Bearer x"})
     assert unknown.get_json()["category"] == "INVALID_AUTHENTICATION"
 
     token = emu.issue_tokens(PORTAL, scopes=["crm.objects.contacts.read"])["access_token"]
-    forbidden = client.get(f"/crm/v3/objects/deals/{deal}",
+    forbidden = client.get(f"/crm/objects/2026-03/deals/{deal}",
                            headers={"Authorization": f"Bearer {token}"})
     assert forbidden.status_code == 403
     body = forbidden.get_json()
@@ -167,7 +169,7 @@ def test_missing_token_is_401_and_missing_scope_is_403(client, emu, deal):
 def test_tokens_only_read_their_own_portal(client, emu, deal):
     emu.add_portal(2000002, "Other Co")
     token = emu.issue_tokens(2000002)["access_token"]
-    response = client.get(f"/crm/v3/objects/deals/{deal}",
+    response = client.get(f"/crm/objects/2026-03/deals/{deal}",
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
 
@@ -175,7 +177,7 @@ def test_tokens_only_read_their_own_portal(client, emu, deal):
 def test_static_private_app_token(client, emu, deal):
     emu.add_static_token(PORTAL, "pat-na1-static")
     emu.clock.advance(10 * 86400)
-    response = client.get(f"/crm/v3/objects/deals/{deal}",
+    response = client.get(f"/crm/objects/2026-03/deals/{deal}",
                           headers={"Authorization": "Bearer pat-na1-static"})
     assert response.status_code == 200
 
@@ -198,8 +200,9 @@ def test_portal_refuses_what_hubspot_refuses(portal):
 
 def test_batch_read_returns_every_record(client, auth, portal):
     ids = [portal.create("line_items", {"name": f"L{i}", "price": "10.00"}) for i in range(3)]
-    response = client.post("/crm/v3/objects/line_items/batch/read", headers=auth, json={
-        "properties": ["name", "price", "hs_sku"], "inputs": [{"id": i} for i in ids]})
+    response = client.post("/crm/objects/2026-03/line_items/batch/read", headers=auth, json={
+        "properties": ["name", "price", "hs_sku"], "propertiesWithHistory": [],
+        "inputs": [{"id": i} for i in ids]})
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "COMPLETE"
@@ -212,7 +215,8 @@ def test_batch_read_returns_every_record(client, auth, portal):
 def test_batch_read_with_missing_ids_is_207(client, auth, portal):
     found = portal.create("line_items", {"name": "L"})
     response = client.post("/crm/objects/2026-03/0-8/batch/read", headers=auth, json={
-        "properties": ["name"], "inputs": [{"id": found}, {"id": "404404"}]})
+        "properties": ["name"], "propertiesWithHistory": [],
+        "inputs": [{"id": found}, {"id": "404404"}]})
     assert response.status_code == 207
     body = response.get_json()
     assert [r["id"] for r in body["results"]] == [found]
@@ -224,24 +228,27 @@ def test_batch_read_with_missing_ids_is_207(client, auth, portal):
 
 
 def test_batch_read_refuses_more_than_100_inputs(client, auth):
-    response = client.post("/crm/v3/objects/deals/batch/read", headers=auth, json={
-        "properties": [], "inputs": [{"id": str(i)} for i in range(101)]})
+    response = client.post("/crm/objects/2026-03/deals/batch/read", headers=auth, json={
+        "properties": [], "propertiesWithHistory": [],
+        "inputs": [{"id": str(i)} for i in range(101)]})
     assert response.status_code == 400
     assert response.get_json()["category"] == "VALIDATION_ERROR"
 
 
 def test_batch_read_does_not_support_associations(client, auth, deal):
-    response = client.post("/crm/v3/objects/deals/batch/read", headers=auth, json={
-        "properties": ["dealname"], "inputs": [{"id": deal}], "associations": ["contacts"]})
+    response = client.post("/crm/objects/2026-03/deals/batch/read", headers=auth, json={
+        "properties": ["dealname"], "propertiesWithHistory": [],
+        "inputs": [{"id": deal}], "associations": ["contacts"]})
     assert response.status_code == 400
     assert "associations" in response.get_json()["message"]
 
 
 def test_batch_read_refuses_duplicates_and_bad_json(client, auth, deal):
-    duplicate = client.post("/crm/v3/objects/deals/batch/read", headers=auth, json={
-        "properties": [], "inputs": [{"id": deal}, {"id": deal}]})
+    duplicate = client.post("/crm/objects/2026-03/deals/batch/read", headers=auth, json={
+        "properties": [], "propertiesWithHistory": [],
+        "inputs": [{"id": deal}, {"id": deal}]})
     assert duplicate.status_code == 400
-    broken = client.post("/crm/v3/objects/deals/batch/read", headers=auth, data="{nope",
+    broken = client.post("/crm/objects/2026-03/deals/batch/read", headers=auth, data="{nope",
                          content_type="application/json")
     assert broken.status_code == 400
     assert broken.get_json()["message"].startswith("Invalid input JSON")
@@ -249,10 +256,10 @@ def test_batch_read_refuses_duplicates_and_bad_json(client, auth, deal):
 
 def test_list_pages_with_after(client, auth, portal):
     ids = [portal.create("products", {"name": f"P{i}"}) for i in range(5)]
-    first = client.get("/crm/v3/objects/products?limit=2", headers=auth).get_json()
+    first = client.get("/crm/objects/2026-03/products?limit=2", headers=auth).get_json()
     assert [r["id"] for r in first["results"]] == ids[:2]
     after = first["paging"]["next"]["after"]
-    second = client.get(f"/crm/v3/objects/products?limit=2&after={after}", headers=auth)
+    second = client.get(f"/crm/objects/2026-03/products?limit=2&after={after}", headers=auth)
     assert [r["id"] for r in second.get_json()["results"]] == ids[2:4]
 
 
@@ -263,7 +270,7 @@ def test_search_filters_with_eq_and_has_no_rate_limit_headers(client, auth, port
     portal.create("commerce_payments", {"hs_payment_source_app": "INVOICE",
                                         "hs_initial_amount": "10.00"})
     checkout = portal.create("commerce_payments", {"hs_payment_source_app": "SALES_CHECKOUT"})
-    response = client.post("/crm/v3/objects/commerce_payments/search", headers=auth, json={
+    response = client.post("/crm/objects/2026-03/commerce_payments/search", headers=auth, json={
         "filterGroups": [{"filters": [{"propertyName": "hs_payment_source_app",
                                        "operator": "EQ", "value": "SALES_CHECKOUT"}]}],
         "properties": ["hs_payment_source_app"], "limit": 10})
@@ -277,17 +284,18 @@ def test_search_filters_with_eq_and_has_no_rate_limit_headers(client, auth, port
 def test_search_pages_and_limits(client, auth, portal):
     for i in range(3):
         portal.create("contacts", {"email": f"c{i}@example.com"})
-    page = client.post("/crm/v3/objects/contacts/search", headers=auth,
+    page = client.post("/crm/objects/2026-03/contacts/search", headers=auth,
                        json={"limit": 2}).get_json()
     assert page["total"] == 3 and page["paging"]["next"]["after"] == "2"
-    too_many = client.post("/crm/v3/objects/contacts/search", headers=auth, json={"limit": 201})
+    too_many = client.post("/crm/objects/2026-03/contacts/search", headers=auth,
+                           json={"limit": 201})
     assert too_many.status_code == 400
 
 
 def test_search_by_association(client, auth, portal, deal):
     contact = portal.create("contacts", {"email": "x@example.com"})
     portal.associate("contacts", contact, "deals", deal)
-    body = client.post("/crm/v3/objects/deals/search", headers=auth, json={
+    body = client.post("/crm/objects/2026-03/deals/search", headers=auth, json={
         "filterGroups": [{"filters": [{"propertyName": "associations.contact", "operator": "EQ",
                                        "value": contact}]}]}).get_json()
     assert [r["id"] for r in body["results"]] == [deal]
@@ -295,6 +303,15 @@ def test_search_by_association(client, auth, portal, deal):
 
 def test_search_has_its_own_per_second_limit(client, auth, emu):
     emu.config.search_rate_per_second = 2
-    statuses = [client.post("/crm/v3/objects/deals/search", headers=auth, json={}).status_code
+    statuses = [client.post("/crm/objects/2026-03/deals/search", headers=auth, json={}).status_code
                 for _ in range(3)]
     assert statuses == [200, 200, 429]
+
+
+def test_batch_read_requires_properties_with_history(client, auth, deal):
+    # BatchReadInputSimplePublicObjectId (2026-03) requires inputs, properties and
+    # propertiesWithHistory.
+    response = client.post("/crm/objects/2026-03/deals/batch/read", headers=auth, json={
+        "properties": ["dealname"], "inputs": [{"id": deal}]})
+    assert response.status_code == 400
+    assert "propertiesWithHistory" in response.get_json()["message"]

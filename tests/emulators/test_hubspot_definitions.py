@@ -9,8 +9,8 @@ import pytest
 from emulators.hubspot import HubSpotEmulator
 
 APP = 424242
-BASE = f"/automation/v4/actions/{APP}"
-KEY = {"hapikey": "dev-key"}
+BASE = f"/automation/actions/2026-03/{APP}"
+KEY = {"Authorization": "Bearer dev-key"}  # the developer API key, as a Bearer token
 
 DEFINITION = {
     "actionUrl": "https://qbo.example.com/hubspot/actions/create-invoice",
@@ -47,7 +47,7 @@ def client(emu):
 
 
 def create(client, body=None, **query):
-    return client.post(BASE, query_string={**KEY, **query}, json=body or DEFINITION)
+    return client.post(BASE, headers=KEY, query_string=query, json=body or DEFINITION)
 
 
 def test_create_read_update_archive(client, emu):
@@ -58,10 +58,10 @@ def test_create_read_update_archive(client, emu):
     assert isinstance(definition_id, str) and stored["revisionId"] == "1"
     assert stored["objectTypes"] == ["DEAL", "QUOTE"]
 
-    read = client.get(f"{BASE}/{definition_id}", query_string=KEY).get_json()
+    read = client.get(f"{BASE}/{definition_id}", headers=KEY).get_json()
     assert read["labels"]["en"]["actionName"] == "Create QuickBooks invoice"
 
-    patched = client.patch(f"{BASE}/{definition_id}", query_string=KEY,
+    patched = client.patch(f"{BASE}/{definition_id}", headers=KEY,
                            json={"published": True})
     assert patched.status_code == 200
     assert patched.get_json()["revisionId"] == "2"
@@ -69,32 +69,38 @@ def test_create_read_update_archive(client, emu):
     assert patched.get_json()["inputFields"] == DEFINITION["inputFields"]
     assert emu.definitions(APP)[0]["published"] is True
 
-    assert client.delete(f"{BASE}/{definition_id}", query_string=KEY).status_code == 204
-    assert client.get(f"{BASE}/{definition_id}", query_string=KEY).status_code == 404
+    assert client.delete(f"{BASE}/{definition_id}", headers=KEY).status_code == 204
+    assert client.get(f"{BASE}/{definition_id}", headers=KEY).status_code == 404
     assert emu.definitions(APP) == []
-    archived = client.get(BASE, query_string={**KEY, "archived": "true"}).get_json()
+    archived = client.get(BASE, headers=KEY, query_string={"archived": "true"}).get_json()
     assert [d["id"] for d in archived["results"]] == [definition_id]
 
 
 def test_list_pages_with_after(client):
     ids = [create(client).get_json()["id"] for _ in range(3)]
-    first = client.get(BASE, query_string={**KEY, "limit": 2}).get_json()
+    first = client.get(BASE, headers=KEY, query_string={"limit": 2}).get_json()
     assert [d["id"] for d in first["results"]] == ids[:2]
     after = first["paging"]["next"]["after"]
-    second = client.get(BASE, query_string={**KEY, "limit": 2, "after": after}).get_json()
+    second = client.get(BASE, headers=KEY, query_string={"limit": 2, "after": after}).get_json()
     assert [d["id"] for d in second["results"]] == ids[2:]
     assert "paging" not in second
 
 
-def test_dated_paths_share_the_store(client):
-    definition_id = client.post(f"/automation/actions/2026-03/{APP}", query_string=KEY,
-                                json=DEFINITION).get_json()["id"]
-    assert client.get(f"{BASE}/{definition_id}", query_string=KEY).status_code == 200
+def test_the_retired_v4_definitions_api_answers_410(client):
+    response = client.post(f"/automation/v4/actions/{APP}", query_string={"hapikey": "dev-key"},
+                           json=DEFINITION)
+    assert response.status_code == 410
+    assert response.get_json()["category"] == "API_VERSION_UNSUPPORTED"
+    assert client.get(BASE, headers=KEY).get_json()["results"] == []
 
 
 def test_developer_key_or_developers_scopes(client, emu):
     assert client.get(BASE).status_code == 401
-    assert client.get(BASE, query_string={"hapikey": "wrong"}).status_code == 401
+    assert client.get(BASE, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    # 2026-03 declares no hapikey scheme for these operations: even the right key is refused.
+    as_query = client.get(BASE, query_string={"hapikey": "dev-key"})
+    assert as_query.status_code == 401
+    assert "developers-write" in as_query.get_json()["message"]
     writer = emu.issue_tokens(1000001, scopes=["developers-write"])["access_token"]
     reader = emu.issue_tokens(1000001, scopes=["developers-read"])["access_token"]
     as_writer = client.post(f"/automation/actions/2026-03/{APP}", json=DEFINITION,
@@ -107,7 +113,7 @@ def test_developer_key_or_developers_scopes(client, emu):
 
 
 def test_unknown_app_is_404(client):
-    response = client.get("/automation/v4/actions/1/abc", query_string=KEY)
+    response = client.get("/automation/actions/2026-03/1/abc", headers=KEY)
     assert response.status_code == 404
 
 
@@ -152,8 +158,8 @@ def test_loopback_http_action_urls_are_allowed_for_development(client):
 
 def test_patch_is_validated_as_a_whole(client):
     definition_id = create(client).get_json()["id"]
-    response = client.patch(f"{BASE}/{definition_id}", query_string=KEY,
+    response = client.patch(f"{BASE}/{definition_id}", headers=KEY,
                             json={"inputFields": [{"typeDefinition": {"name": "x"}}]})
     assert response.status_code == 400
-    read = client.get(f"{BASE}/{definition_id}", query_string=KEY).get_json()
+    read = client.get(f"{BASE}/{definition_id}", headers=KEY).get_json()
     assert read["revisionId"] == "1"

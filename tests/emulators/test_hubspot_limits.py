@@ -37,11 +37,11 @@ def bearer(emu, portal=PORTAL) -> dict:
 def test_rolling_window_per_portal_gives_hubspot_429(client, emu, deal):
     emu.config.rate_limit = 3
     auth = bearer(emu)
-    remaining = [client.get(f"/crm/v3/objects/deals/{deal}", headers=auth)
+    remaining = [client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth)
                  .headers["X-HubSpot-RateLimit-Remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
 
-    limited = client.get(f"/crm/v3/objects/deals/{deal}", headers=auth)
+    limited = client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth)
     assert limited.status_code == 429
     body = limited.get_json()
     assert body["status"] == "error"
@@ -56,10 +56,10 @@ def test_rolling_window_per_portal_gives_hubspot_429(client, emu, deal):
     # Another portal has its own budget; the window rolls with the emulated clock.
     emu.add_portal(2000002, "Other")
     other = emu.portal(2000002).create("deals", {})
-    assert client.get(f"/crm/v3/objects/deals/{other}",
+    assert client.get(f"/crm/objects/2026-03/deals/{other}",
                       headers=bearer(emu, 2000002)).status_code == 200
     emu.clock.advance(10)
-    assert client.get(f"/crm/v3/objects/deals/{deal}", headers=auth).status_code == 200
+    assert client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth).status_code == 200
 
 
 def test_oauth_endpoints_do_not_count(client, emu, deal):
@@ -68,20 +68,20 @@ def test_oauth_endpoints_do_not_count(client, emu, deal):
     for _ in range(3):
         client.get(f"/oauth/v1/access-tokens/{tokens['access_token']}")
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert client.get(f"/crm/v3/objects/deals/{deal}", headers=auth).status_code == 200
+    assert client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth).status_code == 200
 
 
 def test_counted_faults_fire_then_stop(client, emu, deal):
     auth = bearer(emu)
-    emu.faults.add("error_500", match="GET /crm/v3/objects/deals", count=2)
-    statuses = [client.get(f"/crm/v3/objects/deals/{deal}", headers=auth).status_code
+    emu.faults.add("error_500", match="GET /crm/objects/2026-03/deals", count=2)
+    statuses = [client.get(f"/crm/objects/2026-03/deals/{deal}", headers=auth).status_code
                 for _ in range(3)]
     assert statuses == [500, 500, 200]
 
 
 def test_fault_kinds(client, emu, deal):
     auth = bearer(emu)
-    path = f"/crm/v3/objects/deals/{deal}"
+    path = f"/crm/objects/2026-03/deals/{deal}"
     emu.faults.add("error_502")
     gateway = client.get(path, headers=auth)
     assert gateway.status_code == 502
@@ -103,14 +103,14 @@ def test_fault_kinds(client, emu, deal):
 
 
 def test_faults_only_hit_matching_requests(client, emu, deal):
-    emu.faults.add("error_500", match="POST /oauth/v1/token")
+    emu.faults.add("error_500", match="POST /oauth/2026-03/token")
     tokens = emu.issue_tokens(PORTAL)
-    assert client.get(f"/crm/v3/objects/deals/{deal}", headers={
+    assert client.get(f"/crm/objects/2026-03/deals/{deal}", headers={
         "Authorization": f"Bearer {tokens['access_token']}"}).status_code == 200
     form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
             "client_id": "hs-client", "client_secret": "hs-secret"}
-    assert client.post("/oauth/v1/token", data=form).status_code == 500
-    assert client.post("/oauth/v1/token", data=form).status_code == 200
+    assert client.post("/oauth/2026-03/token", data=form).status_code == 500
+    assert client.post("/oauth/2026-03/token", data=form).status_code == 200
 
 
 def test_probabilistic_faults_repeat_with_a_seed(emu, deal):
@@ -120,7 +120,7 @@ def test_probabilistic_faults_repeat_with_a_seed(emu, deal):
         record = fresh.portal(PORTAL).create("deals", {})
         fresh.faults.rate("error_503", 0.5, seed=7)
         client, auth = fresh.app.test_client(), bearer(fresh)
-        return [client.get(f"/crm/v3/objects/deals/{record}", headers=auth).status_code
+        return [client.get(f"/crm/objects/2026-03/deals/{record}", headers=auth).status_code
                 for _ in range(20)]
 
     first = run()
@@ -130,16 +130,17 @@ def test_probabilistic_faults_repeat_with_a_seed(emu, deal):
 
 def test_calls_record_method_path_query_status_portal_and_body(client, emu, deal):
     auth = bearer(emu)
-    client.get(f"/crm/v3/objects/deals/{deal}?properties=dealname", headers=auth)
-    client.post("/crm/v3/objects/deals/batch/read", headers=auth,
-                json={"properties": [], "inputs": [{"id": deal}]})
+    client.get(f"/crm/objects/2026-03/deals/{deal}?properties=dealname", headers=auth)
+    client.post("/crm/objects/2026-03/deals/batch/read", headers=auth,
+                json={"properties": [], "propertiesWithHistory": [], "inputs": [{"id": deal}]})
     get_call, post_call = emu.calls
     assert get_call["method"] == "GET"
-    assert get_call["path"] == f"/crm/v3/objects/deals/{deal}"
+    assert get_call["path"] == f"/crm/objects/2026-03/deals/{deal}"
     assert get_call["query"] == {"properties": "dealname"}
     assert get_call["status"] == 200
     assert get_call["portal_id"] == PORTAL
-    assert post_call["json"] == {"properties": [], "inputs": [{"id": deal}]}
+    assert post_call["json"] == {"properties": [], "propertiesWithHistory": [],
+                                 "inputs": [{"id": deal}]}
     emu.reset_calls()
     assert emu.calls == []
 
@@ -147,7 +148,7 @@ def test_calls_record_method_path_query_status_portal_and_body(client, emu, deal
 def test_latency_is_added(client, emu, deal):
     emu.config.latency_seconds = 0.05
     started = time.monotonic()
-    client.get(f"/crm/v3/objects/deals/{deal}", headers=bearer(emu))
+    client.get(f"/crm/objects/2026-03/deals/{deal}", headers=bearer(emu))
     assert time.monotonic() - started >= 0.05
 
 
@@ -163,7 +164,7 @@ def test_control_api_over_http(emu, deal):
         auth = {"Authorization": f"Bearer {tokens['access_token']}"}
         assert requests.post(f"{base}/faults", json={"kind": "error_500", "count": 1},
                              timeout=5).status_code == 201
-        url = f"{server.url}/crm/v3/objects/deals/{deal}"
+        url = f"{server.url}/crm/objects/2026-03/deals/{deal}"
         assert requests.get(url, headers=auth, timeout=5).status_code == 500
         assert requests.post(f"{base}/faults", json={"kind": "error_500", "count": 5},
                              timeout=5).status_code == 201

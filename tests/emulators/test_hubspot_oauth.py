@@ -1,4 +1,4 @@
-"""The HubSpot emulator's OAuth: consent redirect, token endpoints, token info, expiry."""
+"""The HubSpot emulator's OAuth on 2026-03: consent redirect, token, introspect, revoke, expiry."""
 
 from __future__ import annotations
 
@@ -41,13 +41,13 @@ def authorize(client, **extra) -> str:
     return query["code"][0]
 
 
-def exchange(client, code, version="v3", redirect_uri=REDIRECT, secret="hs-secret"):
+def exchange(client, code, version="2026-03", redirect_uri=REDIRECT, secret="hs-secret"):
     return client.post(f"/oauth/{version}/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
         "client_id": "hs-client", "client_secret": secret})
 
 
-def refresh(client, token, version="v3"):
+def refresh(client, token, version="2026-03"):
     return client.post(f"/oauth/{version}/token", data={
         "grant_type": "refresh_token", "refresh_token": token, "client_id": "hs-client",
         "client_secret": "hs-secret"})
@@ -59,6 +59,8 @@ def test_code_flow_returns_tokens_with_hub_id_and_the_code_is_single_use(client)
     assert response.status_code == 200
     body = response.get_json()
     assert body["token_type"] == "bearer"
+    # AccessTokenResponse (2026-03 oauth.json) requires token_use.
+    assert body["token_use"] == "access_token"
     assert body["hub_id"] == PORTAL
     assert body["expires_in"] == 1800
     assert set(body["scopes"]) == {"oauth", "crm.objects.deals.read", "automation"}
@@ -70,11 +72,11 @@ def test_code_flow_returns_tokens_with_hub_id_and_the_code_is_single_use(client)
     assert again.get_json()["status"] == "BAD_AUTH_CODE"
 
 
-@pytest.mark.parametrize("version", ["v1", "v3", "2026-03"])
-def test_every_token_endpoint_exchanges_codes_and_only_v1_omits_hub_id(client, version):
-    body = exchange(client, authorize(client), version=version).get_json()
-    assert ("hub_id" in body) is (version != "v1")
-    assert body["expires_in"] == 1800
+@pytest.mark.parametrize("version", ["v1", "v3"])
+def test_retired_token_endpoints_answer_410(client, version):
+    response = exchange(client, authorize(client), version=version)
+    assert response.status_code == 410
+    assert response.get_json()["category"] == "API_VERSION_UNSUPPORTED"
 
 
 def test_portal_is_chosen_by_extension_parameter_or_pinned_path(client):
@@ -123,41 +125,54 @@ def test_refresh_keeps_the_refresh_token_and_bad_tokens_are_invalid_grant(client
     assert body["error_description"] and body["message"]
 
 
-def test_token_info_reports_portal_user_and_scopes(client, emu):
+def test_introspection_reports_portal_user_app_and_scopes(client, emu):
     tokens = exchange(client, authorize(client)).get_json()
-    info = client.get(f"/oauth/v1/access-tokens/{tokens['access_token']}").get_json()
+    info = introspect(client, tokens["access_token"])
+    # PublicAccessTokenInfoResponse's required fields (2026-03 oauth.json).
+    for name in ("active", "app_id", "client_id", "expires_in", "hub_id",
+                 "is_private_distribution", "scopes", "signed_access_token", "token",
+                 "token_type", "token_use", "user_id"):
+        assert name in info, name
     assert info["hub_id"] == PORTAL
     assert info["app_id"] == emu.app_id
     assert info["token"] == tokens["access_token"]
-    assert info["token_type"] == "access"
     assert 0 < info["expires_in"] <= 1800
     assert info["user"] and info["hub_domain"] and info["user_id"]
     assert "automation" in info["scopes"]
+    assert info["signed_access_token"]["hubId"] == PORTAL
 
-    refresh_info = client.get(f"/oauth/v1/refresh-tokens/{tokens['refresh_token']}").get_json()
+    refresh_info = introspect(client, tokens["refresh_token"])
     assert refresh_info["hub_id"] == PORTAL
     assert refresh_info["client_id"] == "hs-client"
-    assert client.get("/oauth/v1/access-tokens/unknown").status_code == 404
+    assert refresh_info["token_use"] == "refresh_token"
+    assert introspect(client, "unknown") == {"active": False}
+    assert client.get(f"/oauth/v1/access-tokens/{tokens['access_token']}").status_code == 410
+
+
+def introspect(client, token):
+    return client.post("/oauth/2026-03/token/introspect", data={
+        "client_id": "hs-client", "client_secret": "hs-secret", "token": token,
+        "token_type_hint": "access_token"}).get_json()
 
 
 def test_access_tokens_expire_against_the_emulator_clock(client, emu):
     tokens = emu.issue_tokens(PORTAL)
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     deal = emu.portal(PORTAL).create("deals", {"dealname": "x"})
-    assert client.get(f"/crm/v3/objects/deals/{deal}", headers=headers).status_code == 200
+    assert client.get(f"/crm/objects/2026-03/deals/{deal}", headers=headers).status_code == 200
 
     emu.clock.advance(1801)
-    expired = client.get(f"/crm/v3/objects/deals/{deal}", headers=headers)
+    expired = client.get(f"/crm/objects/2026-03/deals/{deal}", headers=headers)
     assert expired.status_code == 401
     body = expired.get_json()
     assert body["category"] == "EXPIRED_AUTHENTICATION"
     assert body["message"].startswith("The OAuth token used to make this call expired")
-    assert client.get(f"/oauth/v1/access-tokens/{tokens['access_token']}").status_code == 401
+    assert introspect(client, tokens["access_token"]) == {"active": False}
 
     # The refresh token is long-term: it still works after the access token died.
     renewed = refresh(client, tokens["refresh_token"]).get_json()
     fresh = {"Authorization": f"Bearer {renewed['access_token']}"}
-    assert client.get(f"/crm/v3/objects/deals/{deal}", headers=fresh).status_code == 200
+    assert client.get(f"/crm/objects/2026-03/deals/{deal}", headers=fresh).status_code == 200
 
 
 def test_access_token_ttl_is_configurable(client, emu):
@@ -168,7 +183,7 @@ def test_access_token_ttl_is_configurable(client, emu):
 def test_introspection_reports_active_tokens(client):
     tokens = exchange(client, authorize(client)).get_json()
     form = {"client_id": "hs-client", "client_secret": "hs-secret"}
-    for version in ("v3", "2026-03"):
+    for version in ("2026-03",):
         active = client.post(f"/oauth/{version}/token/introspect",
                              data={**form, "token": tokens["access_token"]}).get_json()
         assert active["active"] is True
@@ -191,9 +206,9 @@ def test_revoked_refresh_tokens_stop_working(client):
     assert refresh(client, first["refresh_token"]).get_json()["status"] == "BAD_REFRESH_TOKEN"
 
     second = exchange(client, authorize(client)).get_json()
-    deleted = client.delete(f"/oauth/v1/refresh-tokens/{second['refresh_token']}")
-    assert deleted.status_code == 204
-    assert refresh(client, second["refresh_token"]).status_code == 400
+    retired = client.delete(f"/oauth/v1/refresh-tokens/{second['refresh_token']}")
+    assert retired.status_code == 410
+    assert refresh(client, second["refresh_token"]).status_code == 200
 
 
 def test_full_flow_over_http(emu):
@@ -204,11 +219,12 @@ def test_full_flow_over_http(emu):
             "state": "s1"}, allow_redirects=False, timeout=5)
         assert response.status_code == 302
         code = parse_qs(urlsplit(response.headers["Location"]).query)["code"][0]
-        tokens = requests.post(f"{server.url}/oauth/v1/token", data={
+        tokens = requests.post(f"{server.url}/oauth/2026-03/token", data={
             "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
             "client_id": "hs-client", "client_secret": "hs-secret"}, timeout=5).json()
-        info = requests.get(f"{server.url}/oauth/v1/access-tokens/{tokens['access_token']}",
-                            timeout=5).json()
-        assert info["hub_id"] == PORTAL
+        info = requests.post(f"{server.url}/oauth/2026-03/token/introspect", data={
+            "client_id": "hs-client", "client_secret": "hs-secret",
+            "token": tokens["access_token"]}, timeout=5).json()
+        assert info["hub_id"] == PORTAL and info["active"] is True
     finally:
         server.stop()

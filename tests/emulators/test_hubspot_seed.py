@@ -103,7 +103,7 @@ def test_runs_as_its_own_process():
                     break
             summary = json.loads(text)
             deal = summary["seed"]["deals"]["basic"]
-            response = requests.get(f"{summary['url']}/crm/v3/objects/deals/{deal}",
+            response = requests.get(f"{summary['url']}/crm/objects/2026-03/deals/{deal}",
                                     headers={"Authorization": "Bearer pat-na1-demo"}, timeout=5)
             assert response.json()["properties"]["dealname"] == "Acme Widgets - rollout"
         finally:

@@ -144,8 +144,8 @@ def test_payment_object_type_and_unicode_body(emu, ids, stand_in):
 
 def test_published_definition_supplies_origin_and_properties(emu, ids, stand_in):
     client = emu.app.test_client()
-    created = client.post(f"/automation/v4/actions/{emu.app_id}", query_string={
-        "hapikey": "dev-key"}, json={
+    created = client.post(f"/automation/actions/2026-03/{emu.app_id}", headers={
+        "Authorization": "Bearer dev-key"}, json={
         "actionUrl": "https://qbo.example.com/hubspot/actions/create-invoice",
         "published": True, "objectTypes": ["DEAL"], "inputFields": [],
         "objectRequestOptions": {"properties": ["dealname", "amount"]},
@@ -213,7 +213,7 @@ def test_block_then_callback_completion(emu, ids, stand_in):
 
     def complete_later(callback_id: str) -> None:
         time.sleep(0.05)
-        requests.post(f"{hubspot.url}/automation/v4/actions/callbacks/{callback_id}/complete",
+        requests.post(f"{hubspot.url}/automation/actions/callbacks/2026-03/{callback_id}/complete",
                       headers={"Authorization": f"Bearer {token}"}, timeout=5,
                       json={"outputFields": {"hs_execution_state": "SUCCESS", "qbo_id": "77"},
                             "typedOutputs": {}})
@@ -245,7 +245,7 @@ def test_block_without_waiting_registers_the_callback(emu, ids, stand_in):
     assert delivery.state == "BLOCK"
     client = emu.app.test_client()
     token = emu.issue_tokens(1000001, scopes=["automation"])["access_token"]
-    client.post(f"/automation/v4/actions/callbacks/{delivery.callback_id}/complete",
+    client.post(f"/automation/actions/callbacks/2026-03/{delivery.callback_id}/complete",
                 headers={"Authorization": f"Bearer {token}"},
                 json={"outputFields": {"hs_execution_state": "FAIL_CONTINUE"},
                       "typedOutputs": {}})

@@ -21,7 +21,7 @@ def flows(world):
 
 def token_exchanges(world) -> int:
     """Code exchanges the server attempted at either provider."""
-    hubspot = [c for c in world.hubspot.calls if c.get("path", "").endswith("/oauth/v1/token")]
+    hubspot = [c for c in world.hubspot.calls if c.get("path", "").endswith("/oauth/2026-03/token")]
     intuit = [c for c in world.quickbooks.calls if "tokens/bearer" in c.get("path", "")]
     return len(hubspot) + len(intuit)
 

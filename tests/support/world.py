@@ -45,6 +45,9 @@ class World:
             access_token=cipher.encrypt(tokens["access_token"]),
             refresh_token=cipher.encrypt(tokens["refresh_token"]),
             token_expires_at=utcnow() + timedelta(seconds=int(tokens.get("expires_in", 1800))),
+            # An install reads the account details; a day later they are read again.
+            time_zone="US/Eastern", company_currency="USD", ui_domain="app.hubspot.com",
+            account_synced_at=utcnow(),
         ))  # fmt: skip
 
     def connect_company(self, realm_id: str = US_REALM, *, country: str = "US",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from accounts import details as account_details
 from actions import ACTIONS
 from executions import deliveries
 from failures import CompanyRefused
@@ -61,6 +62,10 @@ def execute(slug: str):
         check_company(rt.db, data["origin"]["portalId"], inputs)
     except CompanyRefused as refused:
         raise BadRequest(str(refused), 403) from None
+    if rt.queue is None:
+        # Inline mode has no maintenance loop: the portal's account details are refreshed
+        # here once a day old (queue workers do it in their loop).
+        account_details.refresh_if_stale(rt, data["origin"]["portalId"])
     body, status, headers = deliveries.handle(rt, action, data, payload)
     return body, status, headers
 
