@@ -19,7 +19,7 @@ from clients.tokens import HubSpotTokens
 from clients.transport import StaticToken
 from emulators.hubspot.seed import seed_demo
 from settings import Settings
-from store import utcnow
+from store import portals, utcnow
 from tests.support.crm import contact, hubspot_calls, line, make_deal, outputs, reset_calls
 from tests.support.oauth import Browser, install
 from tests.support.world import US_REALM
@@ -79,7 +79,7 @@ def test_every_hubspot_call_the_product_makes_is_on_2026_03(demo, world, app, ru
         "objectTypeId": "0-3", "inputFieldName": "quickbooks_company", "inputFields": {}})
     assert options.status_code == 200
     # A token refresh.
-    portal = store.get_portal(runtime.db, NEW_PORTAL)
+    portal = portals.get_portal(runtime.db, NEW_PORTAL)
     portal.token_expires_at = utcnow()
     portal.account_synced_at = utcnow() - timedelta(days=2)
     store.save(runtime.db, portal)
@@ -180,7 +180,7 @@ def test_install_reads_the_account_details(world, app):
     world.hubspot.portal(NEW_PORTAL).time_zone = "Europe/Berlin"
     world.hubspot.portal(NEW_PORTAL).ui_domain = "app-eu1.hubspot.com"
     install(Browser(app.test_client()), NEW_PORTAL)
-    portal = store.get_portal(world.runtime.db, NEW_PORTAL)
+    portal = portals.get_portal(world.runtime.db, NEW_PORTAL)
     assert (portal.time_zone, portal.company_currency, portal.ui_domain) == (
         "Europe/Berlin", "EUR", "app-eu1.hubspot.com")
     assert portal.account_synced_at is not None
@@ -192,25 +192,25 @@ def test_details_are_refreshed_once_a_day_old(world):
     reset_calls(world)
     assert details.refresh_if_stale(runtime, world.portal_id) is False  # fresh: no call
     assert all_calls(world) == []
-    portal = store.get_portal(runtime.db, world.portal_id)
+    portal = portals.get_portal(runtime.db, world.portal_id)
     portal.account_synced_at = utcnow() - timedelta(days=1, minutes=1)
     store.save(runtime.db, portal)
     assert details.refresh_if_stale(runtime, world.portal_id) is True
     assert [c["path"] for c in all_calls(world)] == ["/account-info/2026-03/details"]
-    assert store.get_portal(runtime.db, world.portal_id).time_zone == "America/Chicago"
+    assert portals.get_portal(runtime.db, world.portal_id).time_zone == "America/Chicago"
 
 
 def test_an_inline_execution_refreshes_day_old_details_first(world):
     world.connect_company(US_REALM)
     world.portal.time_zone = "Asia/Tokyo"
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     portal.account_synced_at = utcnow() - timedelta(days=2)
     store.save(world.runtime.db, portal)
     deal = make_deal(world, [line("Consulting", "150.00")], contact(world))
     reset_calls(world)
     assert outputs(world.execute("create-invoice", "DEAL", deal))["result"] == "created"
     assert all_calls(world)[0]["path"] == "/account-info/2026-03/details"
-    assert store.get_portal(world.runtime.db, world.portal_id).time_zone == "Asia/Tokyo"
+    assert portals.get_portal(world.runtime.db, world.portal_id).time_zone == "Asia/Tokyo"
     # The next execution the same day makes no such call.
     reset_calls(world)
     world.execute("create-invoice", "DEAL", make_deal(world, [line("X", "1.00")], contact(world)))
@@ -219,24 +219,24 @@ def test_an_inline_execution_refreshes_day_old_details_first(world):
 
 def test_a_failed_refresh_keeps_the_old_details_and_does_not_stop_executions(world):
     world.connect_company(US_REALM)
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     portal.account_synced_at = utcnow() - timedelta(days=2)
     store.save(world.runtime.db, portal)
     world.hubspot.faults.add("error_500", match="GET /account-info/2026-03/details", count=10)
     deal = make_deal(world, [line("Consulting", "150.00")], contact(world))
     assert outputs(world.execute("create-invoice", "DEAL", deal))["result"] == "created"
-    assert store.get_portal(world.runtime.db, world.portal_id).time_zone == "US/Eastern"
+    assert portals.get_portal(world.runtime.db, world.portal_id).time_zone == "US/Eastern"
 
 
 def test_refresh_accounts_cli(world, app):
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     portal.account_synced_at = None
     store.save(world.runtime.db, portal)
     world.portal.ui_domain = "app-eu1.hubspot.com"
     result = app.test_cli_runner().invoke(args=["hubspot", "refresh-accounts"])
     assert result.exit_code == 0, result.output
     assert "refreshed for 1 portals, 0 failed" in result.output
-    assert store.get_portal(world.runtime.db, world.portal_id).ui_domain == "app-eu1.hubspot.com"
+    assert portals.get_portal(world.runtime.db, world.portal_id).ui_domain == "app-eu1.hubspot.com"
 
 
 # --- publish-actions authentication -------------------------------------------------------

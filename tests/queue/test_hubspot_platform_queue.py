@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import store
 from jobs import queue as queue_mode
-from store import utcnow
+from store import portals, utcnow
 from tests.queue.test_queue_mode import deal, enrol, queued, row, work  # noqa: F401 - fixture
 from tests.test_conformance_hubspot import violations
 from tests.test_hubspot_platform import retired
@@ -38,7 +38,7 @@ def test_single_and_batch_completions_go_to_the_2026_03_callbacks_api(queued):  
 
 def test_the_maintenance_loop_refreshes_day_old_account_details(queued):  # noqa: F811
     runtime = queued.runtime
-    portal = store.get_portal(runtime.db, queued.portal_id)
+    portal = portals.get_portal(runtime.db, queued.portal_id)
     portal.account_synced_at = utcnow() - timedelta(days=1, hours=1)
     store.save(runtime.db, portal)
     queued.portal.time_zone = "Australia/Sydney"
@@ -48,6 +48,6 @@ def test_the_maintenance_loop_refreshes_day_old_account_details(queued):  # noqa
     maintenance.run_once(force=True)
     maintenance.run_once(force=True)  # a second round within the hour checks nothing
 
-    refreshed = store.get_portal(runtime.db, queued.portal_id)
+    refreshed = portals.get_portal(runtime.db, queued.portal_id)
     assert refreshed.time_zone == "Australia/Sydney"
     assert [c["path"] for c in queued.hubspot.calls] == ["/account-info/2026-03/details"]
