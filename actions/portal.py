@@ -3,7 +3,7 @@ on the portal's local day (SPEC §7)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from store import portals
@@ -15,6 +15,9 @@ def portal_of(ctx):
         db = getattr(ctx, "db", None)
         ctx._portal_row = portals.get_portal(db, ctx.portal_id) if db is not None else None
     return ctx._portal_row
+
+
+MIDNIGHT = time(0, 0)
 
 
 def portal_zone(portal) -> ZoneInfo | None:
@@ -33,12 +36,15 @@ def as_date(value, zone: ZoneInfo | None = None) -> date | None:
         return None
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        if moment.astimezone(UTC).time() == MIDNIGHT:
+            # HubSpot sends `date` properties as midnight UTC: that is a date, not a moment.
+            return moment.astimezone(UTC).date()
         return moment.astimezone(zone or UTC).date()
     if isinstance(value, date):
         return value
     text = str(value).strip()
     if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=zone or UTC).date()
+        return as_date(datetime.fromtimestamp(int(text) / 1000, tz=UTC), zone)
     if len(text) > 10 and text[10] in "Tt ":
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
