@@ -13,7 +13,7 @@ from actions.base import Action, Outcome
 from clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
 from clients.quickbooks import QuickBooksAuthError, QuickBooksError, QuickBooksThrottled
 from clients.transport import Unavailable
-from executions import ledger
+from executions import ledger, reservations
 from failures import ActionFailed, CompanyRefused, TransientFailure
 from observability import logs
 from schemas.records import RecordType, record_type
@@ -83,6 +83,13 @@ class ActionContext:
     def record_step(self, step: str, data: dict) -> None:
         """Commit a finished step at once, so a retry resumes after it."""
         self.execution.progress = store.record_step(self.db, self.execution.id, step, data)
+
+    def document_created(self, qbo_type: str, qbo_id: str, doc_number: str = "",
+                         total: str = "") -> None:
+        """Link the record to its transaction the moment it exists, before any later step."""
+        _link(self.db, self.execution, self.connection,
+              Outcome("created", qbo_type=qbo_type, qbo_id=qbo_id, qbo_doc_number=doc_number,
+                      qbo_total=total))  # fmt: skip
 
     def note(self, key: str, value: Any) -> None:
         """Keep a resolved value (customer, lines) for the execution detail page."""
@@ -173,6 +180,10 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
                 "reconnected.",
             )
         outcome = _existing(db, execution, action, inputs, connection)
+        if outcome is None and reservations.applies(inputs):
+            # One booking per record across processes; look again once we hold it (SPEC §8).
+            reservations.take(db, execution, connection.realm_id)
+            outcome = _existing(db, execution, action, inputs, connection)
         if outcome is None:
             ctx = ActionContext(runtime, execution, action, inputs, record, connection, calls)
             calls.context = ctx
@@ -199,6 +210,10 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
         if isinstance(exc, HubSpotRateLimited):
             raise
         outcome = Outcome("failed", error_code="HUBSPOT_ERROR", error_message=str(exc))
+    if outcome.result == "failed" and connection is not None and not store.execution_linked(
+        db, execution.id
+    ):
+        reservations.give_back(db, execution, connection.realm_id)  # nothing was created
     return outcome, connection, ctx
 
 
@@ -213,6 +228,9 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
     if link is None or link.execution_id == execution.id:
         return None
     previous = store.execution_by_id(db, link.execution_id) if link.execution_id else None
+    if previous is not None and previous.status == "failed" and getattr(action, "resumes", False):
+        _resume(db, execution, previous)
+        return None
     outputs = (previous.outputs if previous else {}) or {}
     return Outcome(
         "existing",
@@ -223,6 +241,15 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
         qbo_customer_id=outputs.get("qbo_customer_id", ""),
         qbo_url=outputs.get("qbo_url", ""),
     )
+
+
+def _resume(db, execution: Execution, previous: Execution) -> None:
+    """Carry a failed execution's finished steps over, so this one finishes the rest."""
+    done = dict(execution.progress or {})
+    for step, data in (previous.progress or {}).items():
+        if step not in done:
+            done = store.record_step(db, execution.id, step, data)
+    execution.progress = done
 
 
 def _link(db, execution, connection, outcome: Outcome) -> None:

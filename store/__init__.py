@@ -79,6 +79,8 @@ class QuickBooksConnection(SQLModel, table=True):
     access_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     status: str = "connected"  # connected | reconnect_required
+    # 401s answered right after a successful refresh, in a row (3 → reconnect required, §8).
+    auth_refusals: int = 0
     last_error: str = ""
     connected_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -332,9 +334,22 @@ def latest_link(
 
 
 def add_link(db: Database, link: TransactionLink) -> None:
-    """Record the transaction an execution produced."""
+    """Record the transaction an execution produced (once per execution and transaction)."""
     with db.session() as s:
-        s.add(link)
+        stmt = select(TransactionLink.id).where(
+            TransactionLink.execution_id == link.execution_id,
+            TransactionLink.qbo_type == link.qbo_type,
+            TransactionLink.qbo_id == link.qbo_id,
+        )
+        if link.execution_id is None or s.exec(stmt).first() is None:
+            s.add(link)
+
+
+def execution_linked(db: Database, execution_id: int) -> bool:
+    """True once the execution has linked a transaction to its record."""
+    with db.session() as s:
+        stmt = select(TransactionLink.id).where(TransactionLink.execution_id == execution_id)
+        return s.exec(stmt).first() is not None
 
 
 def add_api_calls(db: Database, calls: list[ApiCall]) -> None:
@@ -779,3 +794,7 @@ def rotate_tokens(db: Database, rotate: Any) -> dict[str, int]:
                     counts[table] += 1
                 s.add(row)
     return counts
+
+
+# Tables in their own modules register on the metadata when the package loads.
+from store import reservations  # noqa: E402,F401
