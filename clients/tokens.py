@@ -137,6 +137,13 @@ class _RowTokens:
         metrics.token_refresh_failed(self.reconnect_code)
         raise ReconnectRequired(self.reconnect_message(failure), self.reconnect_code)
 
+    def refresh_now(self) -> str:
+        """Exchange the refresh token now, even if the access token is fresh (token upkeep)."""
+        with self.db.session() as s:
+            row = s.get(self.model, self.row_id)
+            current = self._decrypt(row.access_token) if row is not None else ""
+        return self.refresh(current)  # naming the current token as refused forces it
+
     def _decrypt(self, stored: str) -> str:
         """A stored token in clear; a key missing from TOKEN_ENCRYPTION_KEYS is reported."""
         if not stored:

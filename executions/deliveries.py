@@ -8,6 +8,7 @@ from actions.base import Action
 from executions import executor, ledger
 from failures import TransientFailure
 from jobs.callbacks import DELIVERY_KEY, QUEUED
+from jobs.expiry import EXPIRATION_KEY
 from schemas.records import record_type
 from store import Execution
 
@@ -36,7 +37,8 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     )
     queued = runtime.queue is not None
     if queued:  # its outcome goes back through HubSpot's callbacks API (jobs/callbacks.py)
-        execution.trace = {DELIVERY_KEY: QUEUED}
+        # The wait HubSpot grants bounds the queue's retries (jobs/expiry.py).
+        execution.trace = {DELIVERY_KEY: QUEUED, EXPIRATION_KEY: BLOCK_EXPIRATION}
     claimed = ledger.claim(
         runtime.db,
         execution,

@@ -15,6 +15,7 @@ import store
 from failures import TransientFailure
 from store import Database, Execution, utcnow
 from store.reservations import (
+    delete_held,
     delete_reservation,
     insert_reservation,
     move_reservation,
@@ -63,6 +64,12 @@ def take(db: Database, execution: Execution, realm_id: str) -> None:
 def give_back(db: Database, execution: Execution, realm_id: str) -> None:
     """Release the record (the execution failed before creating anything)."""
     delete_reservation(db, key(execution, realm_id), execution.id)
+
+
+def give_back_all(db: Database, execution: Execution) -> None:
+    """Release whatever the execution holds unless it linked a transaction (it gave up)."""
+    if not store.execution_linked(db, execution.id):
+        delete_held(db, execution.id)
 
 
 def _done_with(holder: Execution | None) -> bool:

@@ -74,3 +74,10 @@ def delete_reservation(db: Database, key: tuple, execution_id: int) -> None:
         RecordReservation.execution_id == execution_id)
     with db.session() as s:
         s.exec(stmt)  # type: ignore[call-overload]
+
+
+def delete_held(db: Database, execution_id: int) -> None:
+    """Give back every key an execution holds."""
+    stmt = delete(RecordReservation).where(RecordReservation.execution_id == execution_id)
+    with db.session() as s:
+        s.exec(stmt)  # type: ignore[call-overload]
