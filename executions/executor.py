@@ -228,7 +228,7 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
     if link is None or link.execution_id == execution.id:
         return None
     previous = store.execution_by_id(db, link.execution_id) if link.execution_id else None
-    if previous is not None and previous.status == "failed" and getattr(action, "resumes", False):
+    if _unfinished(action, previous):
         _resume(db, execution, previous)
         return None
     outputs = (previous.outputs if previous else {}) or {}
@@ -241,6 +241,13 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
         qbo_customer_id=outputs.get("qbo_customer_id", ""),
         qbo_url=outputs.get("qbo_url", ""),
     )
+
+
+def _unfinished(action: Action, previous: Execution | None) -> bool:
+    """True when a step after the document failed (a Payment refused, not the total check):
+    an action that resumes finishes it rather than answering "existing"."""
+    return (getattr(action, "resumes", False) and previous is not None
+            and previous.status == "failed" and not previous.qbo_id)  # fmt: skip
 
 
 def _resume(db, execution: Execution, previous: Execution) -> None:
