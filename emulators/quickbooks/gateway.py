@@ -67,6 +67,9 @@ def serve(realm_id: str, operation: Operation, *, batch: bool = False) -> Respon
         with emu.lock, contextlib.suppress(QboError):
             operation(company)
     response = _execute(emu, company, operation)
+    if fault == "stall_answer":
+        # Committed (and remembered for its requestid); the answer is still on its way.
+        time.sleep(emu.config.stall_seconds)
     if fault == "lose_response":
         # The write is committed (and remembered for its requestid); only the answer is lost.
         return Response(BAD_GATEWAY, status=502, mimetype="text/html")
