@@ -26,11 +26,12 @@ def upgrade() -> None:
         sa.Column('object_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column('execution_id', sa.Integer(), nullable=False),
         sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(['execution_id'], ['executions.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('portal_id', 'realm_id', 'action', 'object_type', 'object_id',
                             name='uq_record_reservations_key'),
     )
+    op.create_index('ix_record_reservations_execution_id', 'record_reservations',
+                    ['execution_id'])
     with op.batch_alter_table('quickbooks_connections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('auth_refusals', sa.Integer(), nullable=False,
                                       server_default='0'))
@@ -39,4 +40,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('quickbooks_connections', schema=None) as batch_op:
         batch_op.drop_column('auth_refusals')
+    op.drop_index('ix_record_reservations_execution_id', table_name='record_reservations')
     op.drop_table('record_reservations')
