@@ -45,7 +45,8 @@ _ENTRIES = [
                "Several QuickBooks companies are connected and the action names none.",
                "Pick the QuickBooks company in the action's settings."),
     ErrorEntry("QUICKBOOKS_RECONNECT_REQUIRED",
-               "QuickBooks refused the stored authorization (revoked or expired).",
+               "QuickBooks refused the stored authorization (revoked or expired, or its user "
+               "lost access to the company: a 401 that persists after a refresh).",
                "Reconnect the company from the dashboard's Connections page, then run again."),
     ErrorEntry("HUBSPOT_NOT_CONNECTED", "The app has no valid HubSpot token for this portal.",
                "Reinstall the app in HubSpot (the dashboard's sign-in does this)."),
@@ -142,6 +143,10 @@ _ENTRIES = [
                "Choose a 'Fallback item' in the action's settings."),
     ErrorEntry("INTERNAL_ERROR", "The server failed to run this execution, repeatedly.",
                "Check the worker logs for the error, fix it, then use Run again."),
+    ErrorEntry("RETRIES_EXHAUSTED",
+               "A passing failure (outage, throttling) lasted until HubSpot's callback expiry.",
+               "Read the last cause in the error message; once QuickBooks or HubSpot answers "
+               "again, use Run again."),
 ]  # fmt: skip
 
 CATALOGUE: dict[str, ErrorEntry] = {e.code: e for e in _ENTRIES}

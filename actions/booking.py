@@ -200,6 +200,8 @@ def create(ctx, entity: str, prepared: Prepared, build: Callable[[Draft], dict],
         customer_id=str((answer.get("CustomerRef") or {}).get("value") or prepared.customer.id),
     )
     ctx.record_step(step, booked.as_step())
+    # Linked before the Payment, email and checks, so a later failure never loses it (SPEC §8).
+    ctx.document_created(entity, booked.id, booked.doc_number, booked.total)
     return booked
 
 

@@ -175,8 +175,9 @@ def income_account(ctx, cache) -> Found:
 def _create(ctx, cache, line: SourceLine, currency: str, fallback: str) -> tuple[Found, str]:
     """Create a Service item for a line (exactly once per step), or reuse one made earlier.
 
-    A name QuickBooks already holds (6240: an inactive item, or a spelling the lookup missed)
-    falls back to ``fallback_item`` when set, else fails DUPLICATE_NAME.
+    A name QuickBooks already holds (6240) is looked up again: an active item of that name
+    (created meanwhile by a concurrent execution) is used; an inactive one falls back to
+    ``fallback_item`` when set, else fails DUPLICATE_NAME.
     """
     name = (
         names.clean(line.name, names.ITEM_NAME_MAX)
@@ -209,6 +210,13 @@ def _create(ctx, cache, line: SourceLine, currency: str, fallback: str) -> tuple
             raise
         if exc.code != "6240":
             raise rejections.failure(exc, entity="item") from exc
+        # Another execution may have just created it: look again and use the active one.
+        raced = _select_in(ctx, "Name", [name])
+        if raced:
+            item = Found(str(raced[0]["Id"]), str(raced[0].get("Name", name)))
+            ctx.record_step(step, {"id": item.id, "name": item.name})
+            cache.items_by_name[lookups.fold(item.name)] = item
+            return item, "name"
         if fallback:
             return Found(fallback, ""), "fallback"
         raise ActionFailed(

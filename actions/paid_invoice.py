@@ -34,6 +34,10 @@ INVOICE_STEP, PAYMENT_STEP = "invoice", "payment"
 class CreatePaidInvoice(PrefetchesSales, Action):
     """Create paid QuickBooks invoice (Invoice + Payment)."""
 
+    # A later execution for the payment finishes a failed one's steps (its Payment) instead
+    # of answering "existing" with an unpaid invoice (SPEC §8).
+    resumes = True
+
     def run(self, ctx) -> Outcome:
         """Skip invoice payments, book the Invoice and its Payment, check the balance is 0."""
         props = payments.properties(ctx)

@@ -43,6 +43,10 @@ class HubSpotRateLimited(HubSpotError):
         self.retry_after = retry_after
 
 
+class HubSpotBusy(HubSpotRateLimited):
+    """423 (locked: wait at least 2 s) or 477 (portal migrating: its Retry-After): transient."""
+
+
 class HubSpotNotFound(HubSpotError):
     """404: the object does not exist (or was archived)."""
 
@@ -67,6 +71,10 @@ def _error(response) -> HubSpotError:
             int(interval) / 1000 if interval and interval.isdigit() else 10.0
         )
         return HubSpotRateLimited(*args, retry_after=wait)
+    if response.status_code in (423, 477):
+        retry = response.headers.get("Retry-After")
+        wait = float(retry) if retry and retry.isdigit() else 60.0 * (response.status_code == 477)
+        return HubSpotBusy(*args, retry_after=max(2.0, wait))
     if response.status_code == 404:
         return HubSpotNotFound(*args)
     return HubSpotError(*args)

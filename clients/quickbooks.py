@@ -216,5 +216,12 @@ class QuickBooksClient:
         except ValueError:
             body = {}
         if response.status_code >= 400 or (isinstance(body, dict) and "Fault" in body):
-            raise fault_from(response.status_code, body, tid)
+            fault = fault_from(response.status_code, body, tid)
+            refused = getattr(self.tokens, "refused_after_refresh", None)
+            if isinstance(fault, QuickBooksAuthError) and attempt == 2 and refused is not None:
+                refused(f"QuickBooks error {fault.code or 401}: {fault.message}")  # 3rd raises
+            raise fault
+        accepted = getattr(self.tokens, "accepted", None)
+        if accepted is not None:
+            accepted()
         return body

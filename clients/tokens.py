@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 # Refresh this long before expiry so a call never starts with a token about to die.
 REFRESH_MARGIN = timedelta(minutes=5)
 QUICKBOOKS_SCOPE = "com.intuit.quickbooks.accounting"
+# A 401 persisting after a successful refresh this many times in a row needs a person (§8).
+MAX_AUTH_REFUSALS = 3
 
 
 class ReconnectRequired(ActionFailed):
@@ -70,6 +72,7 @@ class _RowTokens:
     access_expiry_column: str
     reconnect_code: str
     service: str
+    refusals = 0
 
     def __init__(self, db: Database, cipher: TokenCipher, row_id: int, settings):
         self.db = db
@@ -84,6 +87,7 @@ class _RowTokens:
             if row is None:
                 raise ReconnectRequired(self.missing_message(), self.reconnect_code)
             token = self._decrypt(row.access_token)
+            self.refusals = getattr(row, "auth_refusals", 0)
             if token and _fresh(getattr(row, self.access_expiry_column)):
                 return token
         return self.refresh(token)
@@ -133,6 +137,13 @@ class _RowTokens:
         metrics.token_refresh_failed(self.reconnect_code)
         raise ReconnectRequired(self.reconnect_message(failure), self.reconnect_code)
 
+    def refresh_now(self) -> str:
+        """Exchange the refresh token now, even if the access token is fresh (token upkeep)."""
+        with self.db.session() as s:
+            row = s.get(self.model, self.row_id)
+            current = self._decrypt(row.access_token) if row is not None else ""
+        return self.refresh(current)  # naming the current token as refused forces it
+
     def _decrypt(self, stored: str) -> str:
         """A stored token in clear; a key missing from TOKEN_ENCRYPTION_KEYS is reported."""
         if not stored:
@@ -181,6 +192,30 @@ class QuickBooksTokens(_RowTokens):
     access_expiry_column = "access_expires_at"
     reconnect_code = "QUICKBOOKS_RECONNECT_REQUIRED"
     service = "QuickBooks"
+
+    def refused_after_refresh(self, reason: str) -> None:
+        """Count a 401 that persisted after a successful refresh (error 120: access removed);
+        the third in a row marks the connection and raises ReconnectRequired (SPEC §8)."""
+        model = self.model
+        with self.db.session() as s:
+            s.exec(update(model).where(model.id == self.row_id)
+                   .values(auth_refusals=model.auth_refusals + 1))  # type: ignore[call-overload]
+            row = s.get(model, self.row_id, populate_existing=True)
+            if row is None or row.auth_refusals < MAX_AUTH_REFUSALS:
+                return
+            self.mark_reconnect(row, reason)
+            s.add(row)
+        log.warning("QuickBooks connection %s refuses every token: %s", self.row_id, reason)
+        metrics.token_refresh_failed(self.reconnect_code)
+        raise ReconnectRequired(self.reconnect_message(reason), self.reconnect_code)
+
+    def accepted(self) -> None:
+        """A call went through: earlier 401s were a glitch, start counting again."""
+        if self.refusals:
+            self.refusals = 0
+            with self.db.session() as s:
+                s.exec(update(self.model).where(self.model.id == self.row_id)
+                       .values(auth_refusals=0))  # type: ignore[call-overload]
 
     def exchange(self, refresh_token: str) -> dict:
         """Intuit's refresh grant with HTTP Basic client auth."""

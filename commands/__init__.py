@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from accounts import upkeep
 from actions import publishing
 from executions import ledger
 from store import migrate, portals, rotation
@@ -39,6 +42,24 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(publishing.hubspot_cli)
     app.cli.add_command(sandbox_command)
+    app.cli.add_command(connections_cli)
+
+
+connections_cli = AppGroup("connections", help="QuickBooks connections.")
+
+
+@connections_cli.command("refresh")
+@click.option("--days", default=30, show_default=True, type=int,
+              help="Refresh tokens whose refresh token expires within this many days.")
+def connections_refresh(days: int) -> None:
+    """Refresh QuickBooks tokens before their refresh token expires (run daily from cron)."""
+    results = upkeep.refresh_expiring(current_app.extensions["hubqbo"], timedelta(days=days))
+    for r in results:
+        click.echo(f"portal {r.portal_id} realm {r.realm_id}: "
+                   f"{'refreshed' if r.ok else 'FAILED'} {r.detail}".rstrip())
+    click.echo(f"{sum(r.ok for r in results)} refreshed, {sum(not r.ok for r in results)} failed")
+    if any(not r.ok for r in results):
+        raise SystemExit(1)
 
 
 @publishing.hubspot_cli.command("refresh-accounts")

@@ -37,7 +37,8 @@ def handle(runtime, action: Action, request_data: dict, payload: dict) -> tuple[
     )
     queued = runtime.queue is not None
     if queued:  # its outcome goes back through HubSpot's callbacks API (jobs/callbacks.py)
-        ledger.mark_answered_block(execution)
+        # The wait HubSpot grants bounds the queue's retries (jobs/expiry.py).
+        ledger.mark_answered_block(execution, expiration=BLOCK_EXPIRATION)
     claimed = ledger.claim(
         runtime.db,
         execution,

@@ -11,7 +11,7 @@ from actions.base import Action, Outcome
 from clients.hubspot import HubSpotError, HubSpotNotFound, HubSpotRateLimited
 from clients.quickbooks import QuickBooksAuthError, QuickBooksError, QuickBooksThrottled
 from clients.transport import Unavailable
-from executions import ledger
+from executions import ledger, reservations
 from failures import ActionFailed, CompanyRefused, TransientFailure
 from observability import logs
 from schemas.records import RecordType, record_type
@@ -80,6 +80,13 @@ class ActionContext:
         """Commit a finished step at once, so a retry resumes after it."""
         ledger.record_step(self.db, self.execution, step, data)
 
+    def document_created(self, qbo_type: str, qbo_id: str, doc_number: str = "",
+                         total: str = "") -> None:
+        """Link the record to its transaction the moment it exists, before any later step."""
+        _link(self.db, self.execution, self.connection,
+              Outcome("created", qbo_type=qbo_type, qbo_id=qbo_id, qbo_doc_number=doc_number,
+                      qbo_total=total))  # fmt: skip
+
     def note(self, key: str, value: Any) -> None:
         """Keep a resolved value (customer, lines) for the execution detail page."""
         self.trace[key] = value
@@ -139,6 +146,10 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
                 "reconnected.",
             )
         outcome = _existing(db, execution, action, inputs, connection)
+        if outcome is None and reservations.applies(inputs):
+            # One booking per record across processes; look again once we hold it (SPEC §8).
+            reservations.take(db, execution, connection.realm_id)
+            outcome = _existing(db, execution, action, inputs, connection)
         if outcome is None:
             ctx = ActionContext(runtime, execution, action, inputs, record, connection, calls)
             calls.context = ctx
@@ -165,6 +176,10 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
         if isinstance(exc, HubSpotRateLimited):
             raise
         outcome = Outcome("failed", error_code="HUBSPOT_ERROR", error_message=str(exc))
+    if outcome.result == "failed" and connection is not None and not links.execution_linked(
+        db, execution.id
+    ):
+        reservations.give_back(db, execution, connection.realm_id)  # nothing was created
     return outcome, connection, ctx
 
 
@@ -179,6 +194,9 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
     if link is None or link.execution_id == execution.id:
         return None
     previous = ledger.by_id(db, link.execution_id) if link.execution_id else None
+    if _unfinished(action, previous):
+        _resume(db, execution, previous)
+        return None
     outputs = (previous.outputs if previous else {}) or {}
     return Outcome(
         "existing",
@@ -189,6 +207,21 @@ def _existing(db, execution, action, inputs, connection) -> Outcome | None:
         qbo_customer_id=outputs.get("qbo_customer_id", ""),
         qbo_url=outputs.get("qbo_url", ""),
     )
+
+
+def _unfinished(action: Action, previous: Execution | None) -> bool:
+    """True when a step after the document failed (a Payment refused, not the total check):
+    an action that resumes finishes it rather than answering "existing"."""
+    return (getattr(action, "resumes", False) and previous is not None
+            and previous.status == ledger.FAILED and not previous.qbo_id)  # fmt: skip
+
+
+def _resume(db, execution: Execution, previous: Execution) -> None:
+    """Carry a failed execution's finished steps over, so this one finishes the rest."""
+    done = dict(execution.progress or {})
+    for step, data in (previous.progress or {}).items():
+        if step not in done:
+            ledger.record_step(db, execution, step, data)
 
 
 def _link(db, execution, connection, outcome: Outcome) -> None:

@@ -37,13 +37,16 @@ SUCCEEDED, FAILED = ExecutionStatus.SUCCEEDED, ExecutionStatus.FAILED
 RUN, DONE, BUSY = "run", "done", "busy"
 # Marks the ledger rows answered BLOCK (their outcome goes back through a callback).
 DELIVERY_KEY, QUEUED = "delivery", "queued"
+# The BLOCK answer's hs_expiration_duration, kept on the row (jobs/expiry.py reads it).
+EXPIRATION_KEY = "expiration"
 # requestids derive from this namespace so a retried step replays at QuickBooks (SPEC §3).
 REQUEST_ID_NAMESPACE = uuid.UUID("5b0f2a57-1f1e-4d59-9a55-6f1b7f3c2d10")
 
 
-def mark_answered_block(execution: Execution) -> None:
-    """Mark an unsaved row as answered BLOCK: its outcome goes back through a callback."""
-    execution.trace = {DELIVERY_KEY: QUEUED}
+def mark_answered_block(execution: Execution, expiration: str) -> None:
+    """Mark an unsaved row as answered BLOCK: its outcome goes back through a callback, which
+    HubSpot accepts for ``expiration`` (ISO-8601; it bounds the queue's retries)."""
+    execution.trace = {DELIVERY_KEY: QUEUED, EXPIRATION_KEY: expiration}
 
 
 def answered_block(execution: Execution) -> bool:

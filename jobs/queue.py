@@ -28,6 +28,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
 from accounts import details as account_details
+from accounts import upkeep
 from executions import budgets as ratelimit
 from executions import ledger
 from jobs import tasks
@@ -41,6 +42,8 @@ JOB_FUNCTION = "jobs.tasks.run_execution"
 JOB_TIMEOUT = 3600
 RESULT_TTL = 3600
 FAILURE_TTL = 86400
+# How often the workers refresh QuickBooks tokens nearing their refresh token's expiry (§8).
+UPKEEP_SECONDS = 24 * 3600
 # How often a worker's maintenance thread releases due retries and flushes callbacks.
 TICK_SECONDS = 0.25
 SWEEP_SECONDS = 10.0
@@ -188,6 +191,7 @@ class Maintenance:
         self.queue.release_due()
         window = self.runtime.settings.callback_window_seconds
         self.queue.completions.flush_all(min_age=window)
+        self._token_upkeep()
         lock = f"{self.queue.prefix}:sweep"
         ttl = max(1, int(self.sweep_seconds) - 1)
         if force or (sweep and self.queue.redis.set(lock, "1", nx=True, ex=ttl)):
@@ -199,6 +203,15 @@ class Maintenance:
             refreshed = account_details.refresh_all_stale(self.runtime)
             if any(refreshed.values()):
                 log.info("account details: %s", refreshed)
+
+    def _token_upkeep(self) -> None:
+        """Once a day across all workers: refresh QuickBooks tokens expiring within 30 days."""
+        if self.queue.redis.set(f"{self.queue.prefix}:token-upkeep", "1", nx=True,
+                                ex=UPKEEP_SECONDS):  # fmt: skip
+            results = upkeep.refresh_expiring(self.runtime)
+            if results:
+                log.info("token upkeep: %s refreshed, %s failed", sum(r.ok for r in results),
+                         sum(not r.ok for r in results))  # fmt: skip
 
     def start(self) -> None:
         """Run the duties in a daemon thread until stop()."""

@@ -17,8 +17,9 @@ from flask import current_app, has_app_context
 from actions import ACTIONS
 from actions.base import Outcome
 from executions import budgets as ratelimit
-from executions import executor, ledger
+from executions import executor, ledger, reservations
 from failures import TransientFailure
+from jobs import expiry
 from store.tables import Execution
 
 log = logging.getLogger(__name__)
@@ -181,23 +182,39 @@ class ChunkRun:
             if ledger.answered_block(row):
                 completions.add_finished(row.portal_id, row.id)
         except TransientFailure as transient:
-            # The executor released the row; run it again when the budget or service allows.
-            self.queue.defer(row.id, transient.retry_after)
+            # The executor released the row; run it again when the budget or service allows,
+            # unless HubSpot will have stopped waiting for the callback by then (SPEC §8).
+            if expiry.outlived(row, transient.retry_after):
+                self._exhaust(row, transient.message)
+            else:
+                self.queue.defer(row.id, transient.retry_after)
         except Exception:
             log.exception("execution %s failed unexpectedly (attempt %s)", row.id, row.attempts)
-            if row.attempts >= MAX_ATTEMPTS:
+            delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
+            if row.attempts < MAX_ATTEMPTS and expiry.outlived(row, delay):
+                self._exhaust(row, "the server failed to run it; see its logs")
+            elif row.attempts >= MAX_ATTEMPTS:
                 ledger.finish(self.db, row, Outcome(
                     "failed", error_code="INTERNAL_ERROR",
                     error_message="The server failed to run this execution; see its logs.",
                 ))  # fmt: skip
                 completions.add(ledger.by_id(self.db, row.id))
             else:
-                delay = min(ERROR_BACKOFF_SECONDS * 2 ** (row.attempts - 1), ERROR_BACKOFF_CAP)
                 self.queue.defer(row.id, delay)
         # Completions finishing within the window share one call (see jobs/callbacks.py).
         window = self.settings.callback_window_seconds
         completions.flush(row.portal_id, min_age=window)
         return watch.read()
+
+    def _exhaust(self, row: Execution, cause: str) -> None:
+        """End an execution whose next retry would outlive its callback: FAIL_CONTINUE."""
+        ledger.finish(self.db, row, Outcome(
+            "failed", error_code="RETRIES_EXHAUSTED",
+            error_message=f"Retries stopped before HubSpot's callback expired; last cause: "
+                          f"{cause}",
+        ))  # fmt: skip
+        reservations.give_back_all(self.db, row)
+        self.queue.completions.add(ledger.by_id(self.db, row.id))
 
     def _give_back(self, ids: list[int]) -> None:
         """Release rows this job took but did not run (it is stopping), and queue them again."""

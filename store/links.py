@@ -28,9 +28,22 @@ def latest_link(
 
 
 def add_link(db: Database, link: TransactionLink) -> None:
-    """Record the transaction an execution produced."""
+    """Record the transaction an execution produced (once per execution and transaction)."""
     with db.session() as s:
-        s.add(link)
+        stmt = select(TransactionLink.id).where(
+            TransactionLink.execution_id == link.execution_id,
+            TransactionLink.qbo_type == link.qbo_type,
+            TransactionLink.qbo_id == link.qbo_id,
+        )
+        if link.execution_id is None or s.exec(stmt).first() is None:
+            s.add(link)
+
+
+def execution_linked(db: Database, execution_id: int) -> bool:
+    """True once the execution has linked a transaction to its record."""
+    with db.session() as s:
+        stmt = select(TransactionLink.id).where(TransactionLink.execution_id == execution_id)
+        return s.exec(stmt).first() is not None
 
 
 def add_api_calls(db: Database, calls: list[ApiCall]) -> None:

@@ -64,6 +64,8 @@ class QuickBooksConnection(SQLModel, table=True):
     access_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     status: str = "connected"  # connected | reconnect_required
+    # 401s answered right after a successful refresh, in a row (3 → reconnect required, §8).
+    auth_refusals: int = 0
     last_error: str = ""
     connected_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

@@ -71,6 +71,13 @@ def _fault_response(emu: HubSpotEmulator, kind: str) -> Response:
         return Response("<html><body><h1>504 Gateway Time-out</h1></body></html>", 504,
                         mimetype="text/html")
     status = int(kind.removeprefix("error_"))
+    if status == 423:
+        # A record or portal locked by another write (reference §6.2: wait at least 2 s).
+        return ApiError(423, "LOCKED", "The resource is locked; try again shortly").response()
+    if status == 477:
+        # The portal is being migrated; HubSpot says when to come back (seconds).
+        return ApiError(477, "MIGRATION_IN_PROGRESS", "This portal is being migrated",
+                        headers={"Retry-After": "2"}).response()
     if status in (502, 503, 504):
         # These come from HubSpot's edge (Cloudflare) as HTML, not as JSON.
         phrase = HTTPStatus(status).phrase

@@ -28,6 +28,7 @@ class EmulatorConfig:
     refresh_token_ttl: int = 8726400
     strict_schema: bool = True  # check bodies against the XSD (about 2 ms per body)
     timeout_sleep: float = 3.0  # how long the "timeout" fault hangs before its 504
+    stall_seconds: float = 3.0  # how long the "stall_answer" fault holds a committed answer
 
     def update(self, values: dict) -> None:
         """Set several settings, converting each to its field's type."""

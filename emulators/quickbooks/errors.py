@@ -226,6 +226,19 @@ def authorization_failed(realm_id: str) -> QboError:
     )
 
 
+def access_removed() -> QboError:
+    """120 / 401: the token is valid but its user lost access to the company (a refresh does
+    not help)."""
+    return QboError(
+        "120",
+        "Authorization Failure",
+        "AuthorizationFailure: The user who authorized this app no longer has access to the "
+        "company, statusCode: 401",
+        status=401,
+        fault_type="AuthorizationFault",
+    )
+
+
 def authentication_failed(detail: str, epoch: float) -> dict:
     """The lower-case 401 envelope QBO sends for expired, revoked or unknown tokens."""
     return {

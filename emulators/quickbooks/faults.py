@@ -6,7 +6,12 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-KINDS = frozenset({"error_500", "lose_response", "throttle", "timeout", "expire_token"})
+# access_removed: 401 code 120 even with a freshly refreshed token (the user lost access).
+# race_create: another client creates the same record just before this request (6240 follows).
+# stall_answer: the write commits at once, its answer leaves config.stall_seconds later.
+# refuse: 400 business validation fault (6000), e.g. a Payment QuickBooks refuses once.
+KINDS = frozenset({"error_500", "lose_response", "throttle", "timeout", "expire_token",
+                   "access_removed", "refuse", "race_create", "stall_answer"})
 
 
 @dataclass

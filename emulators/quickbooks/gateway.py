@@ -7,6 +7,7 @@ response when the ``requestid`` was seen before.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -53,11 +54,22 @@ def serve(realm_id: str, operation: Operation, *, batch: bool = False) -> Respon
     if fault == "timeout":
         time.sleep(emu.config.timeout_sleep)  # outside the lock: other calls keep flowing
         return Response(GATEWAY_TIMEOUT, status=504, mimetype="text/html")
+    if fault == "access_removed":
+        return fault_response(errors.access_removed())
+    if fault == "refuse":
+        return fault_response(errors.business("The deposit account is closed for this date."))
     if fault == "expire_token":
         emu.oauth.expire(token)
         detail = f"Token expired: {token[:12]}..."
         return json_response(errors.authentication_failed(detail, emu.clock.now()), 401)
+    if fault == "race_create":
+        # A concurrent client's identical create wins the name first.
+        with emu.lock, contextlib.suppress(QboError):
+            operation(company)
     response = _execute(emu, company, operation)
+    if fault == "stall_answer":
+        # Committed (and remembered for its requestid); the answer is still on its way.
+        time.sleep(emu.config.stall_seconds)
     if fault == "lose_response":
         # The write is committed (and remembered for its requestid); only the answer is lost.
         return Response(BAD_GATEWAY, status=502, mimetype="text/html")

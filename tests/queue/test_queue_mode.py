@@ -18,6 +18,7 @@ import store
 from actions import ACTIONS
 from executions import ledger
 from jobs import queue as queue_mode
+from store import links
 from tests.queue.worker_main import settings_to_json
 from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 
@@ -258,38 +259,48 @@ def wait_for(predicate, timeout: float, what: str):
 
 
 def test_a_worker_killed_mid_action_books_exactly_one_transaction(queued):
-    """SIGKILL while QuickBooks is creating the customer; a new worker finishes it, once."""
-    deal_id = deal(queued)
-    enrol(queued, deal_id, "ap-killed")
-    queued.quickbooks.config.latency_seconds = 3.0  # the create is in flight for 3 s
+    """SIGKILL after QuickBooks committed the invoice create, before the worker could record
+    it; another worker takes the execution over and finishes it with the same requestids."""
+    from tests.support.crm import contact, line, make_deal
+
+    deal_id = make_deal(queued, [line("Consulting", "150.00", qty="2", sku="CONS-H")],
+                        contact(queued))
+    callback_id = "ap-killed"
+    queued.execute("create-invoice", "DEAL", deal_id, callback_id=callback_id)
+    queued.hubspot.register_callback(callback_id, queued.portal_id)
+    # QuickBooks commits the invoice at once; its answer takes 5 s to come back.
+    queued.quickbooks.config.stall_seconds = 5.0
+    queued.quickbooks.faults.add("stall_answer", match="/invoice")
     worker = start_worker(queued.runtime)
     try:
-        wait_for(lambda: row(queued, "ap-killed").status == "running", 30, "the worker to start")
-        time.sleep(1.5)  # its create is now on the wire
-        os.killpg(worker.pid, signal.SIGKILL)
+        wait_for(lambda: queued.company.entities("Invoice"), 60, "QuickBooks to commit it")
+        os.killpg(worker.pid, signal.SIGKILL)  # the answer is still on its way
         worker.wait(timeout=10)
     finally:
         if worker.poll() is None:  # pragma: no cover - only when the test failed early
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait(timeout=10)
-    queued.quickbooks.config.latency_seconds = 0.0
-    # QuickBooks still creates it: the request was already in.
-    wait_for(lambda: customers_for(queued.company, deal_id), 5, "QuickBooks to finish the create")
-    stuck = row(queued, "ap-killed")
-    assert stuck.status == "running" and not stuck.progress  # the answer was lost with the worker
-    # Its lease lapses (no live worker extends it); a new worker's sweep takes it over.
-    wait_for(lambda: lapsed(row(queued, "ap-killed")), 10, "the lease to lapse")
+    stuck = row(queued, callback_id)
+    assert stuck.status == "running" and "invoice" not in (stuck.progress or {})
+    assert links.latest_link(queued.runtime.db, queued.portal_id, queued.company.realm_id,
+                             "create-invoice", "deals", deal_id) is None  # fmt: skip
+    # Its lease lapses (no live worker extends it); another worker's sweep takes it over.
+    wait_for(lambda: lapsed(row(queued, callback_id)), 10, "the lease to lapse")
+    time.sleep(5.5)  # let the stalled answer leave the emulator (it is recorded then)
 
     work(queued)
 
-    done = row(queued, "ap-killed")
+    done = row(queued, callback_id)
     assert done.status == "succeeded" and done.callback_completed and done.attempts == 2
-    [customer] = customers_for(queued.company, deal_id)  # exactly one, by requestid replay
-    assert done.outputs["qbo_id"] == str(customer["Id"])
+    assert done.generation == 0  # a takeover, not a new generation
+    [invoice] = queued.company.entities("Invoice")  # exactly one, by requestid replay
+    assert done.outputs["qbo_id"] == str(invoice["Id"]) and done.outputs["result"] == "created"
     creates = [c for c in api_calls(queued) if c["method"] == "POST"
-               and c["path"].endswith("/customer")]  # fmt: skip
+               and c["path"].endswith("/invoice")]  # fmt: skip
     assert len(creates) == 2 and len({c["requestid"] for c in creates}) == 1
-    assert [c["callbackId"] for c in queued.hubspot.completions] == ["ap-killed"]
+    [completion] = queued.hubspot.completions
+    assert completion["callbackId"] == callback_id
+    assert completion["outputFields"]["qbo_id"] == str(invoice["Id"])
 
 
 def test_two_workers_sharing_a_company_never_exceed_ten_requests_a_second(queued):
