@@ -122,9 +122,9 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
-@pytest.fixture
-def hubspot():
-    """A HubSpot emulator served on a loopback port for this test."""
+@pytest.fixture(scope="session")
+def _hubspot_served():
+    """One HubSpot emulator served on a loopback port for the whole run (reset per test)."""
     from emulators.hubspot import HubSpotEmulator
     from emulators.server import serve_in_thread
 
@@ -136,9 +136,9 @@ def hubspot():
     server.stop()
 
 
-@pytest.fixture
-def quickbooks():
-    """A QuickBooks Online emulator served on a loopback port for this test."""
+@pytest.fixture(scope="session")
+def _quickbooks_served():
+    """One QuickBooks Online emulator served on a loopback port for the whole run."""
     from emulators.quickbooks import QuickBooksEmulator
     from emulators.server import serve_in_thread
 
@@ -147,6 +147,24 @@ def quickbooks():
     emulator.url = server.url
     yield emulator
     server.stop()
+
+
+@pytest.fixture
+def hubspot(_hubspot_served):
+    """The HubSpot emulator, as new: no portal, token, definition, fault or call."""
+    _hubspot_served.reset()
+    return _hubspot_served
+
+
+@pytest.fixture
+def quickbooks(_quickbooks_served):
+    """The QuickBooks Online emulator, as new: no company, token, fault or call."""
+    from actions import lookups
+
+    _quickbooks_served.reset()
+    # Same URL, new companies: what this process cached of the old ones must go too.
+    lookups.forget_all()
+    return _quickbooks_served
 
 
 @pytest.fixture

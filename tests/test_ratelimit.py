@@ -119,7 +119,8 @@ def test_a_request_in_flight_holds_its_slot_until_a_window_after_its_answer():
     limiter.release(["s"], "fast")
     clock.now += 5.0
     assert limiter.acquire("p", windows, "next", lease=30.0) == 0.0  # "fast" is a window old
-    limiter.release(["s"], "next")  # "slow" is still in flight: granting now could meet it in one API second
+    limiter.release(["s"], "next")
+    # "slow" is still in flight: granting now could meet it in one API second
     assert limiter.acquire("p", windows) == pytest.approx(1.0)
     limiter.release(["s"], "slow")
     assert limiter.acquire("p", windows) == pytest.approx(1.0)

@@ -80,6 +80,8 @@ class TokenHarvest:
 def harvest(world):
     """Records every token the emulators issue from now on (and reads the stored ones)."""
     h = TokenHarvest(world)
+    # The emulators outlive the test (served once per run): unwrap their apps afterwards.
+    served = [(e.app, e.app.wsgi_app) for e in (world.hubspot, world.quickbooks)]
     h.wrap(world.hubspot)
     h.wrap(world.quickbooks)
     original = (world.hubspot.issue_tokens, world.quickbooks.issue_tokens)
@@ -96,6 +98,8 @@ def harvest(world):
     world.quickbooks.issue_tokens = keeping(original[1])
     yield h
     world.hubspot.issue_tokens, world.quickbooks.issue_tokens = original
+    for app, wsgi_app in served:
+        app.wsgi_app = wsgi_app
 
 
 @pytest.fixture
