@@ -30,8 +30,11 @@ run: install-product
 	$(VENV)/bin/flask --app app db upgrade
 	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
+# pytest exits 5 when it collected nothing: a failure, closed with a plain count line.
 test: install
-	$(PY) -m pytest -q -n $(TEST_WORKERS)
+	@$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "0 passed, 0 failed (pytest collected no tests)"; fi; \
+	exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check .
