@@ -8,7 +8,6 @@ import pytest
 import requests
 
 import store
-from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import (
     Browser,
     connect,
@@ -19,6 +18,7 @@ from tests.support.oauth import (
     start_connect,
     start_install,
 )
+from tests.support.signing import PUBLIC_BASE
 
 OTHER_PORTAL = 2000002
 US_REALM = "9130350000000001"

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 import store
-from tests.conftest import PUBLIC_BASE, REPO
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import seed
+from tests.support.paths import REPO
+from tests.support.signing import PUBLIC_BASE
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():

@@ -21,8 +21,8 @@ from sqlmodel import select
 
 import store
 from emulators.hubspot.workflows import Delivery, WorkflowDriver
-from tests.conftest import PUBLIC_BASE
 from tests.support.crm import contact, line, make_deal
+from tests.support.signing import PUBLIC_BASE
 
 SLUG = "create-invoice"
 RESULTS: list[Tally] = []

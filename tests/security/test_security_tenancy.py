@@ -8,8 +8,8 @@ import pytest
 
 import store
 from actions.options import FIELDS
-from tests.conftest import signed_headers
-from tests.security.conftest import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
+from tests.support.security import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
+from tests.support.signing import signed_headers
 
 SPELLINGS = [OTHER_REALM, f" {OTHER_REALM} ", int(OTHER_REALM)]
 
