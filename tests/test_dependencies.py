@@ -9,7 +9,8 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
+
 # Not installed with the product: the suite, the benchmarks and maintainer scripts.
 NOT_PRODUCT = {"tests", "benchmarks", "scripts"}
 

@@ -394,7 +394,7 @@ def test_tokens_never_reach_logs_or_pages(companies, browser, caplog):
     secrets += ["qbo-secret", "test-hubspot-client-secret"]
     pages = " ".join(f"{status} {location} {body}" for status, location, body in browser.seen)
     # The emulators' own access logs ("werkzeug", HubSpot's and Intuit's side of the wire) are
-    # not ours; the sandbox silences them (tests/test_sandbox.py).
+    # not ours; the sandbox silences them (tests/sandbox/test_sandbox.py).
     ours_only = [r for r in caplog.records if r.name != "werkzeug"]
     logged = " ".join(f"{r.getMessage()} {r.args}" for r in ours_only)
     assert any(r.name.startswith(("web.", "accounts", "clients.")) for r in ours_only)
