@@ -8,6 +8,12 @@ minute of refill), which QuickBooks would answer with 429 and a 60-second pause.
 request only while every window (now - span, now] holds fewer than ``limit`` grants, which is
 exactly the rule the API enforces, so the server can run at the limit without crossing it.
 
+A grant is logged as in flight until the API has answered, and only then at the answer's time:
+the API counts a request when it arrives, which is somewhere between our grant and its answer,
+so a request delayed in transit (a descheduled worker, a slow socket) can't crowd into the same
+API second as requests granted after it. Eleven arrivals in one second would need ten requests
+granted earlier and answered less than a span before the eleventh's grant, which the log forbids.
+
 With Redis the check-and-grant is one Lua script on Redis' clock (atomic across processes and
 machines, no clock skew); without Redis an in-process log under a lock does the same.
 """
@@ -20,24 +26,18 @@ import random
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
+from executions.limiters import LocalLimiter, RedisLimiter, Window
 from failures import TransientFailure
+
+__all__ = ["Gate", "HubSpotBudget", "LocalLimiter", "QuickBooksBudget", "RedisLimiter", "Window",
+           "patience", "worker_wait"]
 
 log = logging.getLogger(__name__)
 
 # The limits, the rate margin, the 429 pause and the budget waits are settings (settings.py).
-
-
-@dataclass(frozen=True)
-class Window:
-    """At most ``limit`` requests in any ``span`` seconds."""
-
-    limit: int
-    span: float
 
 
 # --- how long a caller may wait -------------------------------------------------------------
@@ -77,120 +77,26 @@ def _sleep(seconds: float) -> None:
     time.sleep(seconds)
 
 
-# --- limiters: the grant decision -----------------------------------------------------------
-
-
-class LocalLimiter:
-    """Sliding-window logs in this process (inline mode without Redis); thread-safe."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self._lock = threading.Lock()
-        self._logs: dict[str, deque[float]] = {}
-        self._pauses: dict[str, float] = {}
-        self._clock = clock
-
-    def acquire(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
-        """Grant one request (0.0) or say how many seconds until one could be granted."""
-        with self._lock:
-            now = self._clock()
-            paused_until = self._pauses.get(pause_key, 0.0)
-            if paused_until > now:
-                return paused_until - now
-            wait = 0.0
-            for key, window in windows:
-                grants = self._logs.setdefault(key, deque())
-                while grants and grants[0] <= now - window.span:
-                    grants.popleft()
-                if len(grants) >= window.limit:
-                    oldest = grants[len(grants) - window.limit]
-                    wait = max(wait, oldest + window.span - now)
-            if wait > 0:
-                return wait
-            for key, _ in windows:
-                self._logs[key].append(now)
-            return 0.0
-
-    def peek(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
-        """Seconds until one request could be granted (0.0: now), granting nothing."""
-        with self._lock:
-            now = self._clock()
-            wait = max(0.0, self._pauses.get(pause_key, 0.0) - now)
-            for key, window in windows:
-                grants = [t for t in self._logs.get(key, ()) if t > now - window.span]
-                if len(grants) >= window.limit:
-                    wait = max(wait, grants[len(grants) - window.limit] + window.span - now)
-            return wait
-
-    def pause(self, pause_key: str, seconds: float) -> None:
-        """Grant nothing under ``pause_key`` for ``seconds``."""
-        with self._lock:
-            until = self._clock() + seconds
-            self._pauses[pause_key] = max(self._pauses.get(pause_key, 0.0), until)
-
-
-# KEYS[1] = pause key, KEYS[2..] = window logs (sorted sets of grant times in microseconds);
-# ARGV[1] = a unique member suffix, then (limit, span in microseconds) per window.
-# Returns 0 when granted, else the microseconds to wait. Runs atomically on Redis' own clock.
-_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local paused = redis.call('PTTL', KEYS[1])
-if paused > 0 then return paused * 1000 end
-local wait = 0
-for i = 2, #KEYS do
-  local limit = tonumber(ARGV[2 * i - 2])
-  local span = tonumber(ARGV[2 * i - 1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - span)
-  local count = redis.call('ZCARD', KEYS[i])
-  if count >= limit then
-    local oldest = redis.call('ZRANGE', KEYS[i], count - limit, count - limit, 'WITHSCORES')
-    local w = tonumber(oldest[2]) + span - now + 1
-    if w > wait then wait = w end
-  end
-end
-if wait > 0 then return wait end
-for i = 2, #KEYS do
-  local span = tonumber(ARGV[2 * i - 1])
-  redis.call('ZADD', KEYS[i], now, now .. ':' .. ARGV[1])
-  redis.call('PEXPIRE', KEYS[i], math.ceil(span / 1000) + 1000)
-end
-return 0
-"""
-
-# Only ever lengthen a pause: two workers seeing 429s must not shorten each other's wait.
-_PAUSE = """
-local ms = tonumber(ARGV[1])
-if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
-return 1
-"""
-
-
-class RedisLimiter:
-    """Sliding-window logs in Redis, shared by every process and machine using it."""
-
-    def __init__(self, redis):
-        self.redis = redis
-        self._acquire = redis.register_script(_ACQUIRE)
-        self._pause = redis.register_script(_PAUSE)
-
-    def acquire(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
-        """Grant one request (0.0) or say how many seconds until one could be granted."""
-        args: list = [uuid.uuid4().hex[:12]]
-        for _, window in windows:
-            args += [window.limit, int(window.span * 1_000_000)]
-        wait_us = self._acquire(keys=[pause_key, *(k for k, _ in windows)], args=args)
-        return int(wait_us) / 1_000_000
-
-    def peek(self, pause_key: str, windows: list[tuple[str, Window]]) -> float:
-        """Not known without a grant: queue workers wait at the gate, so say "now"."""
-        return 0.0
-
-    def pause(self, pause_key: str, seconds: float) -> None:
-        """Grant nothing under ``pause_key`` for ``seconds``, in every process."""
-        self._pause(keys=[pause_key], args=[max(1, int(seconds * 1000))])
-
-
 # --- gates: what the API clients call before every request ----------------------------------
+
+# Grants this thread took for the request it is about to send (a batch request takes two);
+# the call's answer (`Gate.observe`, in the same thread) releases them.
+_in_flight = threading.local()
+
+
+def _granted(limiter, keys: list[str], member: str) -> None:
+    pending = getattr(_in_flight, "grants", None)
+    if pending is None:
+        pending = _in_flight.grants = []
+    pending.append((limiter, keys, member))
+
+
+def _answered() -> None:
+    pending = getattr(_in_flight, "grants", None) or []
+    _in_flight.grants = []
+    for limiter, keys, member in pending:
+        limiter.release(keys, member)
+
 
 
 class Gate:
@@ -201,22 +107,27 @@ class Gate:
     """
 
     def __init__(self, limiter, name: str, pause_key: str, windows: list[tuple[str, Window]],
-                 default_wait: float, pause_seconds: float = 0.0):
+                 default_wait: float, pause_seconds: float = 0.0, lease: float = 0.0):
         self.limiter = limiter
         self.name = name
         self.pause_key = pause_key
         self.windows = windows
         self.default_wait = default_wait
         self.pause_seconds = pause_seconds
+        # How long a granted request may count as in flight when its answer never comes back
+        # (a worker killed mid-request); `observe` ends it sooner, at the answer.
+        self.lease = lease
         # QuickBooks batch requests have their own window: call gate.batch() before one.
         self.batch: Gate | None = None
 
     def __call__(self) -> None:
         """Take one request's budget, sleeping while it is short, within this thread's patience."""
         deadline = time.monotonic() + current_patience(self.default_wait)
+        member = uuid.uuid4().hex
         while True:
-            wait = self.limiter.acquire(self.pause_key, self.windows)
+            wait = self.limiter.acquire(self.pause_key, self.windows, member, self.lease)
             if wait <= 0:
+                _granted(self.limiter, [key for key, _ in self.windows], member)
                 return
             if time.monotonic() + wait > deadline:
                 raise TransientFailure(
@@ -235,7 +146,8 @@ class Gate:
         return min(window.limit / window.span for _, window in self.windows)
 
     def observe(self, **call) -> None:
-        """After each call: a 429 from the API pauses this company for every worker."""
+        """After each call: its grants count from its answer; a 429 pauses the company."""
+        _answered()
         if self.pause_seconds and call.get("status") == 429:
             log.warning("%s answered 429; pausing it for %.0f s", self.name, self.pause_seconds)
             self.limiter.pause(self.pause_key, self.pause_seconds)
@@ -280,10 +192,11 @@ class QuickBooksBudget:
             [(self._key(realm, "second"), second), (self._key(realm, "minute"), minute)],
             default_wait=_inline_wait(self.settings()),
             pause_seconds=self.settings().quickbooks_pause_seconds,
+            lease=self.settings().http_timeout_seconds,
         )  # fmt: skip
         gate.batch = Gate(
             self.limiter, f"QuickBooks company {realm} (batch)", self._key(realm, "pause"),
-            [(self._key(realm, "batch"), batch)], default_wait=gate.default_wait,
+            [(self._key(realm, "batch"), batch)], default_wait=gate.default_wait, lease=gate.lease,
         )  # fmt: skip
         return gate
 
@@ -315,7 +228,7 @@ class HubSpotBudget:
         return Gate(
             self.limiter, f"HubSpot portal {portal_id}", f"{key}:pause",
             [(f"{key}:window", window)], default_wait=_inline_wait(self.settings()),
-            pause_seconds=window.span,
+            pause_seconds=window.span, lease=self.settings().http_timeout_seconds,
         )  # fmt: skip
 
 

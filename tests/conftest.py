@@ -5,9 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -16,11 +14,9 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from settings import Settings
 from store import metadata, migrate, normalize_url
-from web.signatures import sign_v3
+from tests.support.signing import HUBSPOT_SECRET, PUBLIC_BASE, signed_headers
 
-HUBSPOT_SECRET = "test-hubspot-client-secret"
-PUBLIC_BASE = "https://qbo-actions.example.com"
-# Fixed, not generated: tests import this module both as conftest and as tests.conftest.
+# Fixed, not generated: every xdist worker and subprocess must read the same tokens.
 TOKEN_KEY = base64.urlsafe_b64encode(b"hubqbo-test-suite-fernet-key-32b").decode()
 
 
@@ -82,17 +78,6 @@ def runtime(app):
     return app.extensions["hubqbo"]
 
 
-def signed_headers(path: str, body: bytes, secret: str = HUBSPOT_SECRET,
-                   base: str = PUBLIC_BASE, timestamp_ms: int | None = None) -> dict:
-    """HubSpot v3 signature headers for a POST to ``path``."""
-    stamp = str(timestamp_ms if timestamp_ms is not None else int(time.time() * 1000))
-    return {
-        "Content-Type": "application/json",
-        "X-HubSpot-Signature-v3": sign_v3(secret, "POST", base + path, body, stamp),
-        "X-HubSpot-Request-Timestamp": stamp,
-    }
-
-
 @pytest.fixture
 def post_signed(client):
     """POST a JSON body (or raw bytes) with a valid v3 signature."""
@@ -104,27 +89,9 @@ def post_signed(client):
     return post
 
 
-def execution_payload(callback_id: str = "ap-1-1-1", portal_id: int = 1000001,
-                      object_type: str = "DEAL", object_id: int = 101,
-                      inputs: dict | None = None, properties: dict | None = None) -> dict:
-    """An execution payload shaped as reference §2.1."""
-    return {
-        "callbackId": callback_id,
-        "origin": {"portalId": portal_id, "actionDefinitionId": 7, "actionDefinitionVersion": 1},
-        "context": {"source": "WORKFLOWS", "workflowId": 55},
-        "object": {"objectId": object_id, "objectType": object_type,
-                   "properties": properties or {}},
-        "inputFields": inputs or {},
-    }
-
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-
-
-@pytest.fixture
-def hubspot():
-    """A HubSpot emulator served on a loopback port for this test."""
+@pytest.fixture(scope="session")
+def _hubspot_served():
+    """One HubSpot emulator served on a loopback port for the whole run (reset per test)."""
     from emulators.hubspot import HubSpotEmulator
     from emulators.server import serve_in_thread
 
@@ -136,9 +103,9 @@ def hubspot():
     server.stop()
 
 
-@pytest.fixture
-def quickbooks():
-    """A QuickBooks Online emulator served on a loopback port for this test."""
+@pytest.fixture(scope="session")
+def _quickbooks_served():
+    """One QuickBooks Online emulator served on a loopback port for the whole run."""
     from emulators.quickbooks import QuickBooksEmulator
     from emulators.server import serve_in_thread
 
@@ -147,6 +114,24 @@ def quickbooks():
     emulator.url = server.url
     yield emulator
     server.stop()
+
+
+@pytest.fixture
+def hubspot(_hubspot_served):
+    """The HubSpot emulator, as new: no portal, token, definition, fault or call."""
+    _hubspot_served.reset()
+    return _hubspot_served
+
+
+@pytest.fixture
+def quickbooks(_quickbooks_served):
+    """The QuickBooks Online emulator, as new: no company, token, fault or call."""
+    from actions import lookups
+
+    _quickbooks_served.reset()
+    # Same URL, new companies: what this process cached of the old ones must go too.
+    lookups.forget_all()
+    return _quickbooks_served
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from actions import ACTIONS
 from actions.definition import definition
-from tests.conftest import PUBLIC_BASE
+from tests.support.signing import PUBLIC_BASE
 
 PARSER = Path(__file__).resolve().parent / "hubspot_parser"
 LIB = PARSER / "node_modules" / "@hubspot" / "project-parsing-lib"

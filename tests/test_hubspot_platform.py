@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from tests.test_conformance_hubspot import violations
 
 import store
 from accounts import details
@@ -23,7 +24,6 @@ from store import portals, utcnow
 from tests.support.crm import contact, hubspot_calls, line, make_deal, outputs, reset_calls
 from tests.support.oauth import Browser, install
 from tests.support.world import US_REALM
-from tests.test_conformance_hubspot import violations
 
 NEW_PORTAL = 2000002
 ACTION_RECORDS = [

@@ -1,7 +1,7 @@
 """Exactly once per record, concurrent creations that converge, failures that end (SPEC §8).
 
 Inline mode, through the real endpoint against both emulators (SQLite, or PostgreSQL with
-DATABASE_URL); the queue-mode counterparts are in tests/queue/test_record_once_queue.py.
+DATABASE_URL); the queue-mode counterparts are in tests/jobs/test_record_once_queue.py.
 """
 
 from __future__ import annotations

@@ -40,12 +40,17 @@ class HubSpotEmulator:
         self.client_secret = client_secret
         self.app_id = int(app_id)
         self.developer_api_key = developer_api_key
+        self.reset(clock)
+        self.app = create_app(self)
+
+    def reset(self, clock: Clock | None = None) -> None:
+        """Forget every portal, token, definition, fault and call, as if new; the app stays."""
         # One re-entrant lock guards all state; the parts below share it.
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.config = Config()
         self.faults = Faults(self.lock)
-        self.tokens = TokenStore(self.lock, self.clock, self.config, client_id)
+        self.tokens = TokenStore(self.lock, self.clock, self.config, self.client_id)
         self.limiter = RollingWindow(self.lock)
         self.search_limiter = RollingWindow(self.lock)
         self.portals: dict[int, Portal] = {}
@@ -55,7 +60,6 @@ class HubSpotEmulator:
         self._callbacks: dict[str, PendingCallback] = {}
         self._definitions: dict[int, dict[str, dict]] = {self.app_id: {}}
         self._definition_ids = itertools.count(10_646_377)
-        self.app = create_app(self)
 
     # -- portals and credentials -------------------------------------------------------------
 

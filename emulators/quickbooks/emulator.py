@@ -49,14 +49,21 @@ class QuickBooksEmulator:
 
     def __init__(self, client_id: str = "qbo-client", client_secret: str = "qbo-secret",
                  clock: Clock | None = None) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.reset(clock)
+        self.app = create_app(self)
+
+    def reset(self, clock: Clock | None = None) -> None:
+        """Forget every company, token, fault, setting and call, as if new; the app stays."""
         self.lock = threading.RLock()
         self.clock = clock or Clock()
         self.config = EmulatorConfig()
         self.faults = FaultInjector(self.lock)
         self.companies: dict[str, Company] = {}
-        self.oauth = TokenAuthority(client_id, client_secret, self.clock, self.config, self.lock)
+        self.oauth = TokenAuthority(self.client_id, self.client_secret, self.clock, self.config,
+                                    self.lock)
         self._calls: list[dict] = []
-        self.app = create_app(self)
 
     def add_company(self, realm_id: str, name: str, country: str = "US",
                     home_currency: str | None = None, multicurrency: bool = False, *,

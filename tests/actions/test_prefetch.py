@@ -17,7 +17,6 @@ from clients.transport import Unavailable
 from executions import executor, ledger
 from jobs import queue as queue_mode
 from store import Execution
-from tests.conftest import execution_payload
 from tests.support.crm import (
     company,
     contact,
@@ -28,6 +27,7 @@ from tests.support.crm import (
     make_quote,
 )
 from tests.support.queue import REDIS_URL, scratch_redis
+from tests.support.signing import execution_payload
 
 REALM_A, REALM_B = "9130350000000001", "9130350000000002"
 ENUM = {"deals": "DEAL", "quotes": "QUOTE", "commerce_payments": "COMMERCE_PAYMENT"}

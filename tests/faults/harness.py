@@ -22,8 +22,8 @@ from sqlmodel import select
 import store
 from emulators.hubspot.workflows import Delivery, WorkflowDriver
 from executions import ledger
-from tests.conftest import PUBLIC_BASE
 from tests.support.crm import contact, line, make_deal
+from tests.support.signing import PUBLIC_BASE
 
 SLUG = "create-invoice"
 RESULTS: list[Tally] = []

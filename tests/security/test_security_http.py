@@ -9,8 +9,8 @@ import requests
 
 from app import create_app
 from emulators.server import serve_in_thread
-from tests.conftest import signed_headers
-from tests.security.conftest import ledger_rows
+from tests.support.security import ledger_rows
+from tests.support.signing import signed_headers
 
 LIMIT = 1024 * 1024
 ROUTES = ["/hubspot/actions/create-invoice", "/hubspot/options/deposit_account"]

@@ -8,8 +8,8 @@ from sqlmodel import select
 
 from store import Portal, QuickBooksConnection
 from store.cipher import TokenCipher, new_key
-from tests.security.conftest import OTHER_PORTAL
 from tests.support.crm import contact, line, make_deal, outputs
+from tests.support.security import OTHER_PORTAL
 
 
 def stored(db) -> dict[tuple[str, int], tuple[str, str]]:

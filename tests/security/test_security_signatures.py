@@ -9,8 +9,8 @@ import pytest
 
 from actions import ACTIONS
 from actions.options import FIELDS
-from tests.conftest import HUBSPOT_SECRET, PUBLIC_BASE, execution_payload, signed_headers
-from tests.security.conftest import RECORD_FOR, SLUGS, ledger_rows
+from tests.support.security import RECORD_FOR, SLUGS, ledger_rows
+from tests.support.signing import HUBSPOT_SECRET, PUBLIC_BASE, execution_payload, signed_headers
 from web.signatures import sign_v2
 
 ROUTES = [f"/hubspot/actions/{slug}" for slug in SLUGS] + [

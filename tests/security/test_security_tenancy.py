@@ -9,8 +9,8 @@ import pytest
 from actions.options import FIELDS
 from executions import ledger
 from store import companies
-from tests.conftest import signed_headers
-from tests.security.conftest import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
+from tests.support.security import OTHER_PORTAL, OTHER_REALM, SLUGS, ledger_rows, post_execution
+from tests.support.signing import signed_headers
 
 SPELLINGS = [OTHER_REALM, f" {OTHER_REALM} ", int(OTHER_REALM)]
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import requests
 
-from tests.conftest import PUBLIC_BASE
+from tests.support.signing import PUBLIC_BASE
 
 
 @dataclass

@@ -85,7 +85,7 @@ class World:
                 *, callback_id: str | None = None, properties: dict | None = None,
                 portal_id: int | None = None):
         """POST a signed execution of an action to the app, as HubSpot does."""
-        from tests.conftest import execution_payload, signed_headers
+        from tests.support.signing import execution_payload, signed_headers
 
         portal_id = portal_id or self.portal_id
         path_type = {"DEAL": "deals", "QUOTE": "quotes", "COMMERCE_PAYMENT": "commerce_payments",

@@ -19,7 +19,7 @@ from actions import ACTIONS
 from executions import ledger
 from jobs import queue as queue_mode
 from store import links
-from tests.queue.worker_main import settings_to_json
+from tests.jobs.worker_main import settings_to_json
 from tests.support.queue import TEST_ACTION, TEST_SLUG, customers_for
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -241,7 +241,7 @@ def test_worker_command_refuses_without_redis(app):
 def start_worker(runtime, mode: str = "serve") -> subprocess.Popen:
     """A worker in its own process (and process group, so a kill takes all of it)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.queue.worker_main", settings_to_json(runtime.settings),
+        [sys.executable, "-m", "tests.jobs.worker_main", settings_to_json(runtime.settings),
          mode],
         cwd=REPO, start_new_session=True,
     )  # fmt: skip

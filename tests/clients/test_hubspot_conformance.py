@@ -15,8 +15,8 @@ from clients.hubspot_definitions import DefinitionsClient
 from clients.tokens import HubSpotTokens
 from emulators.hubspot.seed import seed_demo
 from store import portals, utcnow
-from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import Browser, install
+from tests.support.signing import PUBLIC_BASE
 from tests.support.world import US_REALM
 
 # §6.1: the path names of the objects the product reads (type ids are accepted too).

@@ -12,7 +12,7 @@ from sqlmodel import select
 import store
 from executions import ledger
 from store import Execution, Portal, QuickBooksConnection, utcnow
-from tests.conftest import execution_payload, signed_headers
+from tests.support.signing import execution_payload, signed_headers
 
 PATH = "/hubspot/actions/create-invoice"
 OUTPUT_KEYS = {

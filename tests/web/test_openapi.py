@@ -8,7 +8,7 @@ import jsonschema_rs
 
 from actions import ACTIONS
 from actions.options import FIELDS
-from tests.conftest import PUBLIC_BASE, execution_payload
+from tests.support.signing import PUBLIC_BASE, execution_payload
 
 UNDOCUMENTED = {"static", "dashboard.static"}  # static files
 

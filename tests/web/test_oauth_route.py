@@ -9,7 +9,6 @@ import requests
 
 from store import portals
 from store.companies import connections_for, get_connection
-from tests.conftest import PUBLIC_BASE
 from tests.support.oauth import (
     Browser,
     connect,
@@ -20,6 +19,7 @@ from tests.support.oauth import (
     start_connect,
     start_install,
 )
+from tests.support.signing import PUBLIC_BASE
 
 OTHER_PORTAL = 2000002
 US_REALM = "9130350000000001"
@@ -410,7 +410,7 @@ def test_tokens_never_reach_logs_or_pages(companies, browser, caplog):
     secrets += ["qbo-secret", "test-hubspot-client-secret"]
     pages = " ".join(f"{status} {location} {body}" for status, location, body in browser.seen)
     # The emulators' own access logs ("werkzeug", HubSpot's and Intuit's side of the wire) are
-    # not ours; the sandbox silences them (tests/test_sandbox.py).
+    # not ours; the sandbox silences them (tests/sandbox/test_sandbox.py).
     ours_only = [r for r in caplog.records if r.name != "werkzeug"]
     logged = " ".join(f"{r.getMessage()} {r.args}" for r in ours_only)
     assert any(r.name.startswith(("web.", "accounts", "clients.")) for r in ours_only)

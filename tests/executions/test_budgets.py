@@ -104,8 +104,39 @@ def test_gate_waits_for_budget_within_the_threads_patience():
     with ratelimit.patience(5):
         for _ in range(3):
             gate()
+            gate.observe(service="quickbooks", status=200)  # the answer ends the grant's flight
     assert 0.9 < time.monotonic() - started < 2.0
     assert ratelimit.waited() > 0.9
+
+
+def test_a_request_in_flight_holds_its_slot_until_a_window_after_its_answer():
+    """QuickBooks counts a request when it arrives, which may be as late as its answer."""
+    clock = FakeClock()
+    limiter = LocalLimiter(clock)
+    windows = [("s", Window(2, 1.0))]
+    assert limiter.acquire("p", windows, "slow", lease=30.0) == 0.0
+    assert limiter.acquire("p", windows, "fast", lease=30.0) == 0.0
+    limiter.release(["s"], "fast")
+    clock.now += 5.0
+    assert limiter.acquire("p", windows, "next", lease=30.0) == 0.0  # "fast" is a window old
+    limiter.release(["s"], "next")
+    # "slow" is still in flight: granting now could meet it in one API second
+    assert limiter.acquire("p", windows) == pytest.approx(1.0)
+    limiter.release(["s"], "slow")
+    assert limiter.acquire("p", windows) == pytest.approx(1.0)
+    clock.now += 1.0
+    assert limiter.acquire("p", windows) == 0.0
+
+
+def test_a_lost_answer_frees_its_slot_when_the_lease_ends():
+    clock = FakeClock()
+    limiter = LocalLimiter(clock)
+    windows = [("s", Window(1, 1.0))]
+    assert limiter.acquire("p", windows, "lost", lease=10.0) == 0.0
+    clock.now += 10.5
+    assert limiter.acquire("p", windows) == pytest.approx(0.5)
+    clock.now += 0.5
+    assert limiter.acquire("p", windows) == 0.0
 
 
 def test_a_quickbooks_429_pauses_the_company_for_sixty_seconds():
@@ -136,6 +167,19 @@ def test_redis_window_grants_the_limit_then_says_how_long_to_wait(redis):
     wait = limiter.acquire(f"{prefix}:pause", windows)
     assert 0.5 < wait <= 1.0
     time.sleep(wait)
+    assert limiter.acquire(f"{prefix}:pause", windows) == 0.0
+
+
+def test_redis_request_in_flight_holds_its_slot_until_a_window_after_its_answer(redis):
+    client, prefix = redis
+    limiter = RedisLimiter(client)
+    windows = [(f"{prefix}:s", Window(1, 0.3))]
+    assert limiter.acquire(f"{prefix}:pause", windows, "slow", lease=30.0) == 0.0
+    time.sleep(0.4)  # a window has passed since the grant, but the request is not answered
+    assert 0.2 < limiter.acquire(f"{prefix}:pause", windows) <= 0.31
+    limiter.release([f"{prefix}:s"], "slow")
+    assert 0.2 < limiter.acquire(f"{prefix}:pause", windows) <= 0.31
+    time.sleep(0.35)
     assert limiter.acquire(f"{prefix}:pause", windows) == 0.0
 
 

@@ -9,7 +9,7 @@ import pytest
 from actions import ACTIONS
 from actions.publishing import covers
 from store import definitions
-from tests.conftest import PUBLIC_BASE
+from tests.support.signing import PUBLIC_BASE
 
 APP_ID = "424242"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from failures import CATALOGUE
+from tests.support.paths import REPO
 
-ERRORS_DOC = Path(__file__).resolve().parent.parent / "README.md"
+ERRORS_DOC = REPO / "README.md"
 
 
 def documented_codes() -> set[str]:

@@ -14,7 +14,7 @@ from actions.project import workflow_action_meta
 from emulators.hubspot.definitions import validate_definition
 from failures import CATALOGUE
 from schemas.records import RECORD_PROPERTIES
-from tests.conftest import PUBLIC_BASE
+from tests.support.signing import PUBLIC_BASE
 
 SLUGS = sorted(ACTIONS)
 ALLOWED_TYPES = {

@@ -18,9 +18,10 @@ import store
 from executions import ledger
 from store import companies, reports
 from store.definitions import record_action_definition
-from tests.conftest import PUBLIC_BASE, REPO
 from tests.support.crm import contact, line, make_deal, outputs
 from tests.support.dashboard import seed
+from tests.support.paths import REPO
+from tests.support.signing import PUBLIC_BASE
 
 CHROMIUM = "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.jobs.test_queue import deal, enrol, queued, row, work  # noqa: F401 - fixture
+from tests.test_conformance_hubspot import violations
+
 import store
 from jobs import queue as queue_mode
 from store import portals, utcnow
-from tests.queue.test_queue_mode import deal, enrol, queued, row, work  # noqa: F401 - fixture
-from tests.test_conformance_hubspot import violations
 from tests.test_hubspot_platform import retired
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from store import Execution
-from tests.conftest import HUBSPOT_SECRET, PUBLIC_BASE, SHARED, execution_payload, signed_headers
+from tests.support.paths import REPO, SHARED
+from tests.support.signing import HUBSPOT_SECRET, PUBLIC_BASE, execution_payload, signed_headers
 from web.signatures import SignatureError, decode_v3_uri, sign_v1, sign_v2, sign_v3, verify
 
-VECTOR_FILE = Path(__file__).resolve().parent / "data" / "signature-vectors.json"
+VECTOR_FILE = REPO / "tests" / "data" / "signature-vectors.json"
 VECTORS = json.loads(VECTOR_FILE.read_text())["vectors"]
 
 

@@ -316,7 +316,7 @@ def test_v2_signed_fetches_from_the_workflow_driver_are_answered(us):
     """The HubSpot emulator's editor sends the same fetch (v2 signature, live server)."""
     from emulators.hubspot.workflows import WorkflowDriver
     from emulators.server import serve_in_thread
-    from tests.conftest import PUBLIC_BASE
+    from tests.support.signing import PUBLIC_BASE
 
     server = serve_in_thread(us.app)
     try:
