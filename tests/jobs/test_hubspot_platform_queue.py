@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.jobs.test_queue import deal, enrol, queued, row, work  # noqa: F401 - fixture
-from tests.test_conformance_hubspot import violations
-
 import store
 from jobs import queue as queue_mode
 from store import portals, utcnow
-from tests.test_hubspot_platform import retired
+from tests.jobs.test_queue import deal, enrol, queued, row, work  # noqa: F401 - fixture
+from tests.support.hubspot_rules import retired, violations
 
 
 def test_single_and_batch_completions_go_to_the_2026_03_callbacks_api(queued):  # noqa: F811

@@ -12,6 +12,11 @@ from datetime import timedelta
 import pytest
 from rq import Worker
 from sqlmodel import select
+
+import store
+from actions import ACTIONS, lookups
+from executions import deliveries, ledger
+from store.reservations import RecordReservation, insert_reservation
 from tests.jobs.test_queue import (
     deal,
     enrol,
@@ -20,11 +25,6 @@ from tests.jobs.test_queue import (
     wait_for,
     work,
 )
-
-import store
-from actions import ACTIONS, lookups
-from executions import deliveries, ledger
-from store.reservations import RecordReservation, insert_reservation
 from tests.support.crm import contact, line, make_deal
 from tests.support.queue import TEST_ACTION, TEST_SLUG
 from tests.support.world import US_REALM

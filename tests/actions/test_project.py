@@ -15,7 +15,7 @@ from actions import ACTIONS
 from actions.definition import definition
 from tests.support.signing import PUBLIC_BASE
 
-PARSER = Path(__file__).resolve().parent / "hubspot_parser"
+PARSER = Path(__file__).resolve().parents[1] / "hubspot_parser"
 LIB = PARSER / "node_modules" / "@hubspot" / "project-parsing-lib"
 
 
