@@ -19,6 +19,3 @@ __all__ = [
     "ActionDefinition", "ApiCall", "Database", "Execution", "ExecutionStatus", "Portal",
     "QuickBooksConnection", "TransactionLink", "metadata", "normalize_url", "save", "utcnow",
 ]  # fmt: skip
-
-# Tables in their own modules register on the metadata when the package loads.
-from store import reservations  # noqa: E402,F401

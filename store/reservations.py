@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import BigInteger, Column, UniqueConstraint, delete, update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import select
 
-from store import Database, utcnow
-
-
-class RecordReservation(SQLModel, table=True):
-    """Which execution may book (portal, company, action, record); unique per key."""
-
-    __tablename__ = "record_reservations"
-    __table_args__ = (
-        UniqueConstraint("portal_id", "realm_id", "action", "object_type", "object_id",
-                         name="uq_record_reservations_key"),
-    )  # fmt: skip
-
-    id: int | None = Field(default=None, primary_key=True)
-    portal_id: int = Field(sa_column=Column(BigInteger, nullable=False))
-    realm_id: str
-    action: str
-    object_type: str
-    object_id: str
-    # No foreign key: purging a portal's executions leaves rows whose holder is gone, which
-    # the next execution for the record simply takes over (executions/reservations.py).
-    execution_id: int = Field(index=True)
-    created_at: datetime = Field(default_factory=utcnow)
+from store.database import Database
+from store.tables import RecordReservation, utcnow
 
 
 def _key(stmt, key: tuple):

@@ -186,6 +186,27 @@ class ActionDefinition(SQLModel, table=True):
 
 
 
+class RecordReservation(SQLModel, table=True):
+    """Which execution may book (portal, company, action, record); unique per key."""
+
+    __tablename__ = "record_reservations"
+    __table_args__ = (
+        UniqueConstraint("portal_id", "realm_id", "action", "object_type", "object_id",
+                         name="uq_record_reservations_key"),
+    )  # fmt: skip
+
+    id: int | None = Field(default=None, primary_key=True)
+    portal_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    realm_id: str
+    action: str
+    object_type: str
+    object_id: str
+    # No foreign key: purging a portal's executions leaves rows whose holder is gone, which
+    # the next execution for the record simply takes over (executions/reservations.py).
+    execution_id: int = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 def metadata() -> Any:
     """The schema, for Alembic."""
     return SQLModel.metadata

@@ -17,7 +17,7 @@ def test_single_and_batch_completions_go_to_the_2026_03_callbacks_api(queued):  
     work(queued)
     runtime = queued.runtime
     runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "callback_window_seconds": 30})
+        callback_window_seconds=30)
     for n in range(3):
         enrol(queued, deal(queued, f"Batch {n}"), f"ap-many-{n}")
     work(queued)

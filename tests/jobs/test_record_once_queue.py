@@ -64,7 +64,7 @@ def test_four_callbacks_for_one_deal_on_two_workers_book_one_invoice(queued):
     runtime = queued.runtime
     # One execution per job, so the two processes really run the four side by side.
     runtime.settings = runtime.settings.replace(
-        extra={**runtime.settings.extra, "queue_batch_size": 1}
+        queue_batch_size=1
     )
     deal_id = make_deal(queued, [line("Consulting", "150.00", qty="2", sku="CONS-H")],
                         contact(queued))
