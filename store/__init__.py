@@ -779,3 +779,7 @@ def rotate_tokens(db: Database, rotate: Any) -> dict[str, int]:
                     counts[table] += 1
                 s.add(row)
     return counts
+
+
+# The status-sync tables live in their own module; import it so metadata() includes them.
+from store import status as _status  # noqa: E402,F401
