@@ -12,10 +12,11 @@ from executions.runtime import Runtime
 from jobs import queue
 from observability import logs
 from settings import ConfigError, Settings
+from statussync import worker as status_worker
 from store import Database
 from store.cipher import TokenCipher
 from web import csrf, dashboard
-from web.routes import actions, errors, health, meta, oauth, options
+from web.routes import actions, errors, health, meta, oauth, options, quickbooks_webhooks
 
 MAX_BODY = 1024 * 1024  # HubSpot payloads are small; refuse anything over 1 MiB unread.
 
@@ -54,12 +55,13 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     app.extensions["hubqbo"] = runtime
     queue.attach(app, runtime)  # rate budgets; with REDIS_URL, the RQ queue
     logs.configure(app)
-    for module in (actions, options, oauth, health, meta, dashboard):
+    for module in (actions, options, oauth, health, meta, dashboard, quickbooks_webhooks):
         app.register_blueprint(module.bp)
     errors.register(app)
     csrf.register(app)
     dashboard.register(app)
     cli.register(app)
+    status_worker.attach(app, runtime)
     if settings.sandbox and not settings.testing:
         sandbox.attach(app, runtime)
     return app

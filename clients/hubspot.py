@@ -153,6 +153,54 @@ class HubSpotClient:
                 out[str(result["from"]["id"])] = result.get("to", [])
         return out
 
+    # --- status write-back (SPEC §10; 2026-03 paths) -----------------------------------------
+
+    def dated_associations(self, from_type: str, object_id: str, to_type: str) -> list[str]:
+        """Ids of a record's associated records of one type, all pages (2026-03)."""
+        found: list[str] = []
+        params: dict[str, Any] = {"limit": 500}
+        path = f"/crm/objects/2026-03/{from_type}/{quote(str(object_id))}/associations/{to_type}"
+        while True:
+            body = self._call("GET", path, params=params)
+            found.extend(str(r.get("toObjectId")) for r in body.get("results", []))
+            after = ((body.get("paging") or {}).get("next") or {}).get("after")
+            if not after:
+                return found
+            params["after"] = after
+
+    def batch_update(self, object_type: str, inputs: list[dict]) -> list[dict]:
+        """Update records, 100 per call: inputs are {id, properties}."""
+        results: list[dict] = []
+        for start in range(0, len(inputs), BATCH_READ_LIMIT):
+            body = self._call("POST", f"/crm/objects/2026-03/{object_type}/batch/update",
+                              json_body={"inputs": inputs[start : start + BATCH_READ_LIMIT]})
+            results.extend(body.get("results", []))
+        return results
+
+    def property_group(self, object_type: str, name: str) -> dict | None:
+        """A property group, or None when it does not exist."""
+        try:
+            return self._call("GET", f"/crm/properties/2026-03/{object_type}/groups/{name}")
+        except HubSpotError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_property_group(self, object_type: str, group: dict) -> dict:
+        """Create a property group ({name, label, displayOrder})."""
+        return self._call("POST", f"/crm/properties/2026-03/{object_type}/groups",
+                          json_body=group)
+
+    def property_names(self, object_type: str) -> set[str]:
+        """Names of the properties defined on an object type."""
+        body = self._call("GET", f"/crm/properties/2026-03/{object_type}")
+        return {str(p.get("name")) for p in body.get("results", [])}
+
+    def create_property(self, object_type: str, definition: dict) -> dict:
+        """Create one property."""
+        return self._call("POST", f"/crm/properties/2026-03/{object_type}",
+                          json_body=definition)
+
     # --- workflow callbacks --------------------------------------------------------------
 
     def complete_callback(self, callback_id: str, output_fields: dict[str, str]) -> None:

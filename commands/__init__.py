@@ -8,6 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 import store
 from actions import publishing
+from commands import status as status_cli
 from store import migrate
 from web.dashboard import replay
 
@@ -39,6 +40,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(publishing.hubspot_cli)
     app.cli.add_command(sandbox_command)
+    app.cli.add_command(status_cli.sync_cli)
+    publishing.hubspot_cli.add_command(status_cli.setup_properties)
 
 
 executions_cli = AppGroup("executions", help="The execution ledger.")

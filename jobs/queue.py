@@ -29,7 +29,7 @@ from rq.job import Job, JobStatus
 
 import store
 from executions import budgets as ratelimit
-from jobs import tasks
+from jobs import status, tasks
 from jobs.callbacks import CALLBACK_LIFETIME, Completions
 from store import utcnow
 
@@ -196,6 +196,8 @@ class Maintenance:
             counts = self.sweeper.sweep()
             if any(counts.values()):
                 log.info("recovery sweep: %s", counts)
+        if sweep or force:
+            status.tick(self.runtime, self.queue.redis, self.queue.prefix)
 
     def start(self) -> None:
         """Run the duties in a daemon thread until stop()."""

@@ -195,3 +195,13 @@ def last_sync(db: Database, realm_ids: list[str]) -> datetime | None:
         times = [t for t in s.exec(select(RealmSync.last_synced_at).where(
             RealmSync.realm_id.in_(realm_ids))).all() if t]  # type: ignore[attr-defined]
     return max(times) if times else None
+
+
+def any_connection(db: Database, realm_id: str):
+    """Some portal's connection to a realm (status reads need any valid token)."""
+    from store import QuickBooksConnection
+
+    with db.session() as s:
+        return s.exec(select(QuickBooksConnection).where(
+            QuickBooksConnection.realm_id == realm_id,
+            QuickBooksConnection.status == "connected")).first()
