@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 
 from emulators.clock import Clock
 
-from . import currency
+from . import currency, notifications, payments
 from .app import create_app
 from .company import Company
 from .faults import FaultInjector
@@ -55,6 +55,7 @@ class QuickBooksEmulator:
         self.companies: dict[str, Company] = {}
         self.oauth = TokenAuthority(client_id, client_secret, self.clock, self.config, self.lock)
         self._calls: list[dict] = []
+        self.webhooks = notifications.WebhookSender(self.clock)
         self.app = create_app(self)
 
     def add_company(self, realm_id: str, name: str, country: str = "US",
@@ -72,6 +73,8 @@ class QuickBooksEmulator:
                               clock=self.clock, custom_txn_numbers=custom_txn_numbers)
             if seed:
                 seed_company(company)
+            company.on_change = lambda entity, eid, op, realm=realm_id: self.webhooks.changed(
+                realm, entity, eid, op)
             self.companies[realm_id] = company
         return company
 
@@ -102,3 +105,33 @@ class QuickBooksEmulator:
         """Forget the recorded calls."""
         with self.lock:
             self._calls.clear()
+
+    # -- status sync demo: what a bookkeeper does in QuickBooks ---------------------------------
+
+    def pay_invoice(self, realm_id: str, invoice_id: str, amount=None) -> dict:
+        """Receive a payment for an invoice (its whole balance unless ``amount``)."""
+        from decimal import Decimal
+
+        with self.lock:
+            company = self.companies[realm_id]
+            invoice = company.get("Invoice", invoice_id)
+            if invoice is None:
+                raise KeyError(f"no invoice {invoice_id} in {realm_id}")
+            paid = Decimal(str(amount if amount is not None else invoice["Balance"]))
+            body = {"CustomerRef": dict(invoice["CustomerRef"]), "TotalAmt": str(paid),
+                    "Line": [{"Amount": str(paid), "LinkedTxn": [
+                        {"TxnId": str(invoice_id), "TxnType": "Invoice"}]}]}
+            if invoice.get("CurrencyRef"):
+                body["CurrencyRef"] = dict(invoice["CurrencyRef"])
+            return copy.deepcopy(payments.create(company, body))
+
+    def void_invoice(self, realm_id: str, invoice_id: str) -> dict:
+        """Void an invoice as QuickBooks does (amounts zeroed, "Voided" in the note)."""
+        with self.lock:
+            company = self.companies[realm_id]
+            invoice = company.get("Invoice", invoice_id)
+            if invoice is None:
+                raise KeyError(f"no invoice {invoice_id} in {realm_id}")
+            notifications.void(company, invoice)
+            self.webhooks.changed(realm_id, "Invoice", invoice_id, "Void")
+            return copy.deepcopy(invoice)
