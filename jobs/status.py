@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from jobs.tasks import current_runtime
 from statussync import settle
@@ -13,8 +14,15 @@ OVERDUE_SECONDS = 24 * 3600
 
 
 def settle_events() -> dict:
-    """The RQ job: settle every recorded, unprocessed webhook event."""
-    return settle.process_pending(current_runtime())
+    """The RQ job: settle recorded events; creates still being booked are retried a while."""
+    runtime = current_runtime()
+    grace = float(runtime.settings.extra.get("status_create_grace_seconds", 120))
+    deadline = time.monotonic() + grace
+    counts = settle.process_pending(runtime)
+    while counts.get("pending") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        counts = settle.process_pending(runtime)
+    return counts
 
 
 def tick(runtime, redis, prefix: str) -> None:

@@ -12,7 +12,8 @@ from store import status as rows
 from store.status import InvoiceStatus
 
 DEAL_TYPES = {"DEAL", "0-3", "DEALS"}
-PATH_TYPES = {"QUOTE": "quotes", "0-14": "quotes", "COMMERCE_PAYMENT": "commerce_payments",
+PATH_TYPES = {"QUOTE": "quotes", "QUOTES": "quotes", "0-14": "quotes",
+              "COMMERCE_PAYMENT": "commerce_payments", "COMMERCE_PAYMENTS": "commerce_payments",
               "0-101": "commerce_payments"}
 
 

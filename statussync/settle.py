@@ -25,6 +25,8 @@ CDC_WINDOW = timedelta(days=30)
 CDC_LIMIT = 1000  # QBO answers at most 1,000 objects per CDC call
 EARLY = timedelta(minutes=5)  # read changes a little before the first event (clock skew)
 TYPES = ("Invoice", "SalesReceipt")
+# Actions whose create answer is the whole story (a paid invoice also gets a payment).
+SEEDABLE = ("create-invoice", "create-sales-receipt")
 
 
 def process_pending(runtime) -> dict[str, int]:
@@ -35,38 +37,74 @@ def process_pending(runtime) -> dict[str, int]:
     for event in events:
         by_realm[event.realm_id].append(event)
     for realm_id, realm_events in by_realm.items():
-        state = settle_realm(runtime, realm_id, realm_events)
-        counts[state] += len(realm_events)
+        settle_realm(runtime, realm_id, realm_events, counts)
     return dict(counts)
 
 
-def settle_realm(runtime, realm_id: str, events: list) -> str:
-    """Settle one realm's events; the state they end in (done, ignored, failed)."""
+def settle_realm(runtime, realm_id: str, events: list, counts: dict) -> None:
+    """Settle one realm's events, counting them by the state they end in."""
     db = runtime.db
-    ids = [e.id for e in events]
     named = {e.entity_id for e in events if e.entity in TYPES}
     payments = [e for e in events if e.entity == "Payment"]
     booked = rows.booked_links(db, realm_id, sorted(named)) if named else []
+    mine = {link.qbo_id for link in booked}
+    # A create's webhook can beat the booking's own bookkeeping: wait for the link a while.
+    waiting = [e for e in events if e.entity in TYPES and e.operation == "Create"
+               and e.entity_id not in mine and _young(runtime, e)]
+    events = [e for e in events if e not in waiting]
+    counts["pending"] += len(waiting)
+    if not events:
+        return
     any_booked = bool(booked) or (bool(payments) and bool(rows.booked_links(db, realm_id)))
+    ids = [e.id for e in events]
     if not any_booked:
         rows.finish_events(db, ids, "ignored")  # unknown realm, entity or transaction: no read
-        return "ignored"
+        counts["ignored"] += len(ids)
+        return
     try:
         since = min((e.occurred_at or e.received_at) for e in events) - EARLY
-        changed = _changed(runtime, realm_id, booked, payments, since)
-        _write(runtime, realm_id, changed)
+        creates = {e.entity_id for e in events if e.operation == "Create"}
+        others = {e.entity_id for e in events if e.operation != "Create"}
+        seeded = {link.qbo_id: answer for link in booked
+                  if link.qbo_id in creates - others
+                  and (answer := _create_answer(db, link)) is not None}
+        to_read = [link for link in booked if link.qbo_id not in seeded]
+        changed = _changed(runtime, realm_id, to_read, payments, since)
+        _write(runtime, realm_id, {**seeded, **changed})
     except FAILURES as exc:
         _failed(db, realm_id, str(exc))
         rows.finish_events(db, ids, "failed", str(exc))
-        return "failed"
+        counts["failed"] += len(ids)
+        return
     rows.finish_events(db, ids, "done")
-    return "done"
+    counts["done"] += len(ids)
+
+
+def _young(runtime, event) -> bool:
+    """Whether an event is recent enough that its transaction may still be being booked."""
+    grace = float(runtime.settings.extra.get("status_create_grace_seconds", 120))
+    return _aware(event.received_at) > utcnow() - timedelta(seconds=grace)
+
+
+def _create_answer(db, link) -> dict | None:
+    """What the create answered about a plain invoice or sales receipt (no read needed)."""
+    if link.action not in SEEDABLE or not link.execution_id:
+        return None
+    execution = store.execution_by_id(db, link.execution_id)
+    progress = (execution.progress if execution else None) or {}
+    step = progress.get(link.qbo_type.lower()) or {}
+    if str(step.get("id")) != link.qbo_id or not step.get("answer"):
+        return None
+    answer = dict(step["answer"])
+    if "send" in progress:  # QuickBooks emailed it right after the create
+        answer["EmailStatus"] = "EmailSent"
+    return answer
 
 
 def _changed(runtime, realm_id, booked, payments, since) -> dict[str, dict]:
     """{qbo id: transaction} for the booked transactions these events touched."""
     client = _client(runtime, realm_id)
-    if client is None:
+    if client is None or not (payments or booked):
         return {}
     if not payments and len(booked) == 1:
         link = booked[0]

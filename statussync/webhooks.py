@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 
 # CloudEvents name entities in lower case in `type` (qbo.<entity>.<verb>.v1).
 ENTITY_NAMES = {"invoice": "Invoice", "payment": "Payment", "salesreceipt": "SalesReceipt"}
+# CloudEvents verbs as the legacy operations they replace.
+OPERATIONS = {"created": "Create", "updated": "Update", "deleted": "Delete", "voided": "Void",
+              "emailed": "Emailed", "merged": "Merge"}
 
 
 class BadPayload(ValueError):
@@ -68,7 +71,7 @@ def _cloud_event(event: dict) -> dict:
     return {"event_key": f"ce:{key}"[:300], "realm_id": realm,
             "entity": ENTITY_NAMES.get(entity.lower(), entity[:1].upper() + entity[1:]),
             "entity_id": str(event.get("intuitentityid") or ""),
-            "operation": verb.capitalize(), "occurred_at": _time(str(event.get("time") or ""))}
+            "operation": OPERATIONS.get(verb.lower(), verb.capitalize()), "occurred_at": _time(str(event.get("time") or ""))}
 
 
 def _time(stamp: str) -> datetime | None:

@@ -10,6 +10,7 @@ from statussync import settle
 log = logging.getLogger(__name__)
 # Also look for events left unprocessed (a crash, a restart) this often.
 IDLE_SECONDS = 30.0
+RETRY_SECONDS = 0.5
 
 
 class Settler:
@@ -48,13 +49,15 @@ class Settler:
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
+            waiting = 0
             try:
-                settle.process_pending(self.runtime)
+                waiting = settle.process_pending(self.runtime).get("pending", 0)
             except Exception:  # keep settling after a database blip; events stay pending
                 log.exception("status sync failed; retrying")
-            if not self._wake.is_set():
+            if not self._wake.is_set() and not waiting:
                 self.idle.set()
-            self._wake.wait(IDLE_SECONDS)
+            # Creates waiting for their booking to finish are looked at again soon.
+            self._wake.wait(RETRY_SECONDS if waiting else IDLE_SECONDS)
 
 
 def attach(app, runtime) -> Settler:
