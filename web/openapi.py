@@ -145,6 +145,10 @@ def _components(spec: APISpec) -> None:
         "type": "apiKey", "in": "cookie", "name": "session",
         "description": "Flask's signed session cookie, set by the HubSpot install callback.",
     })  # fmt: skip
+    spec.components.security_scheme("IntuitSignature", {
+        **header, "name": "intuit-signature",
+        "description": "base64 HMAC-SHA256 of the raw body with the webhook verifier token.",
+    })  # fmt: skip
     spec.components.security_scheme("HubSpotSignatureV2", {
         **header, "name": "X-HubSpot-Signature",
         "description": "hex SHA-256 of client secret + method + URL + body (version v2).",
@@ -239,6 +243,22 @@ def _oauth_paths(spec: APISpec) -> None:
                                 e401="Not signed in.",
                                 e404="The signed-in portal has no such company.",
                                 e502="Intuit could not be reached; still connected.")},
+    }})  # fmt: skip
+    spec.path(path="/quickbooks/webhooks", operations={"post": {
+        "operationId": "quickbooksWebhooks", "tags": ["QuickBooks"],
+        "security": [{"IntuitSignature": []}],
+        "summary": "Intuit webhook notifications (legacy eventNotifications or a CloudEvents "
+                   "array): recorded, deduplicated by event id, settled after the answer.",
+        "requestBody": {"required": True, "content": {
+            "application/json": {"schema": {"oneOf": [{"type": "object"}, {"type": "array"}]}},
+            "application/cloudevents+json": {"schema": {"type": "array"}}}},
+        "responses": {"200": _json({"type": "object", "properties": {
+                          "received": {"type": "integer"}, "new": {"type": "integer"}}},
+                          "Recorded; `new` counts events not seen before."),
+                      **_errors(400, 401, 404, 413,
+                                e400="Neither payload format.",
+                                e401="The intuit-signature header does not match the body.",
+                                e404="QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN is not set.")},
     }})  # fmt: skip
     spec.path(path="/oauth/quickbooks/disconnected", operations={"get": {
         "operationId": "quickbooksDisconnected", "tags": ["OAuth"], "security": [],
