@@ -48,12 +48,11 @@ def write(runtime, pairs: list[tuple[InvoiceStatus, TransactionLink]]) -> dict[s
     counts = {"updated": 0, "unchanged": 0, "errors": 0}
     for portal_id, items in by_portal.items():
         client = runtime.hubspot_client(portal_id)
-        changed = []
+        changed, dealless = [], []
         for row, link in items:
             if wanted(row) == row.pushed:
                 counts["unchanged"] += 1
-                rows.save_status(db, row)
-                continue
+                continue  # nothing new for the deal (or the row)
             try:
                 row.deal_id = row.deal_id or _deal_id(client, link)
             except HubSpotError as exc:
@@ -61,7 +60,7 @@ def write(runtime, pairs: list[tuple[InvoiceStatus, TransactionLink]]) -> dict[s
             if not row.deal_id:
                 row.last_error = row.last_error or "no deal is associated with this record"
                 counts["errors"] += 1
-                rows.save_status(db, row)
+                dealless.append(row)
                 continue
             changed.append(row)
         stamp = utcnow()
@@ -80,7 +79,7 @@ def write(runtime, pairs: list[tuple[InvoiceStatus, TransactionLink]]) -> dict[s
             else:
                 r.pushed, r.synced_at, r.last_error = wanted(r), stamp, ""
                 counts["updated"] += 1
-            rows.save_status(db, r)
+        rows.save_statuses(db, [*changed, *dealless])
         if error:
             raise SyncFailed(error)
     return counts

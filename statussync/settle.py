@@ -137,14 +137,20 @@ def _write(runtime, realm_id: str, txns: dict[str, dict]) -> None:
     """Derive each transaction's status and write the deals that changed."""
     db = runtime.db
     links = {link.qbo_id: link for link in rows.booked_links(db, realm_id, sorted(txns))}
+    stored = rows.statuses_for_links(db, [(realm_id, link.qbo_type, qid)
+                                          for qid, link in links.items()])
+    today: dict[int, date] = {}
     pairs = []
     for qid, txn in txns.items():
         link = links.get(qid)
         if link is None:
             continue
-        status = derive(txn, link.qbo_type, portal_today(db, link.portal_id))
+        if link.portal_id not in today:
+            today[link.portal_id] = portal_today(db, link.portal_id)
+        status = derive(txn, link.qbo_type, today[link.portal_id])
         url = transaction_url(runtime.settings.quickbooks_environment, link.qbo_type, qid)
-        pairs.append((deals.apply(deals.status_row(db, link), status, url), link))
+        row = stored.get((realm_id, link.qbo_type, qid)) or deals.status_row(db, link)
+        pairs.append((deals.apply(row, status, url), link))
     deals.write(runtime, pairs)
     sync = rows.realm_sync(db, realm_id)
     sync.last_synced_at, sync.last_error = utcnow(), ""

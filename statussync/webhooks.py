@@ -71,7 +71,8 @@ def _cloud_event(event: dict) -> dict:
     return {"event_key": f"ce:{key}"[:300], "realm_id": realm,
             "entity": ENTITY_NAMES.get(entity.lower(), entity[:1].upper() + entity[1:]),
             "entity_id": str(event.get("intuitentityid") or ""),
-            "operation": OPERATIONS.get(verb.lower(), verb.capitalize()), "occurred_at": _time(str(event.get("time") or ""))}
+            "operation": OPERATIONS.get(verb.lower(), verb.capitalize()),
+            "occurred_at": _time(str(event.get("time") or ""))}
 
 
 def _time(stamp: str) -> datetime | None:

@@ -11,6 +11,9 @@ log = logging.getLogger(__name__)
 # Also look for events left unprocessed (a crash, a restart) this often.
 IDLE_SECONDS = 30.0
 RETRY_SECONDS = 0.5
+# Settle once no notification arrived for this long (at most MAX_QUIET_SECONDS after the first).
+QUIET_SECONDS = 0.2
+MAX_QUIET_SECONDS = 2.0
 
 
 class Settler:
@@ -46,9 +49,17 @@ class Settler:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def _quiet(self) -> None:
+        """Let a burst of notifications land first: one CDC read and full batches serve it."""
+        quiet = float(self.runtime.settings.extra.get("status_quiet_seconds", QUIET_SECONDS))
+        for _ in range(int(MAX_QUIET_SECONDS / max(quiet, 0.01))):
+            self._wake.clear()
+            if not self._wake.wait(quiet):
+                return
+
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.clear()
+            self._quiet()
             waiting = 0
             try:
                 waiting = settle.process_pending(self.runtime).get("pending", 0)

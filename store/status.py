@@ -166,6 +166,15 @@ def save_status(db: Database, row: InvoiceStatus) -> None:
         s.merge(row)
 
 
+def save_statuses(db: Database, statuses: list[InvoiceStatus]) -> None:
+    """Insert or update many statuses in one transaction."""
+    if not statuses:
+        return
+    with db.session() as s:
+        for row in statuses:
+            s.merge(row)
+
+
 def realm_sync(db: Database, realm_id: str) -> RealmSync:
     """A realm's sync state (a fresh one when none is stored)."""
     with db.session() as s:
