@@ -27,10 +27,12 @@ import accounts
 import store
 from actions import ACTIONS
 from emulators.hubspot import HubSpotEmulator
+from emulators.hubspot.emulator import DEFAULT_SCOPES
 from emulators.hubspot.seed import seed_demo
 from emulators.hubspot.workflows import WorkflowDriver
 from emulators.quickbooks import QuickBooksEmulator
 from emulators.server import RunningServer
+from sandbox import status as status_demo
 from settings import Settings
 from store import migrate
 from store.cipher import new_key
@@ -122,6 +124,7 @@ def attach(app, runtime) -> None:
     sandbox = Sandbox(runtime)
     app.extensions["sandbox"] = sandbox
     app.register_blueprint(bp)
+    app.register_blueprint(status_demo.bp)
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.command.name == "run":
         use_local_address(runtime, ctx.params.get("host"), ctx.params.get("port"))
@@ -260,7 +263,8 @@ class Sandbox:
         cleared = store.clear_portal_history(runtime.db, portal_id)
         if cleared:
             log.info("sandbox: cleared %s executions of the previous sandbox run", cleared)
-        portal = accounts.install_portal(runtime, hubspot.issue_tokens(portal_id))
+        portal = accounts.install_portal(runtime, hubspot.issue_tokens(
+            portal_id, scopes=[*DEFAULT_SCOPES, *runtime.settings.hubspot_optional_scopes]))
         portal.name = hubspot.portal(portal_id).name
         portal.hub_domain = hubspot.portal(portal_id).domain
         store.save(runtime.db, portal)
@@ -271,6 +275,7 @@ class Sandbox:
             accounts.connect_company(runtime, portal_id, demo.realm_id,
                                      quickbooks.issue_tokens(demo.realm_id))  # fmt: skip
         self._publish_definitions()
+        status_demo.wire(self)
 
     def _publish_definitions(self) -> None:
         """Publish the six actions to the HubSpot emulator, so executions carry properties."""

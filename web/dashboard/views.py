@@ -22,7 +22,7 @@ import store
 from actions import ACTIONS
 from failures import CATALOGUE
 from store import OUTCOMES
-from web.dashboard import auth, bp, charts, export, filters, replay
+from web.dashboard import auth, bp, charts, export, filters, replay, status
 from web.routes import runtime
 
 CHART_DAYS = 30
@@ -74,6 +74,7 @@ def overview():
         connections=store.connections_for(db, g.portal_id),
         since=days[0],
         demo_runs=_demo_runs(),
+        status_sync=status.summary(db, g.portal_id),
     )
 
 
@@ -102,6 +103,8 @@ def executions():
         actions=ACTIONS,
         outcomes=filters.OUTCOME_CHOICES,
         error_codes=store.error_codes(db, (g.portal_id,)),
+        statuses=status.for_executions(db, rows),
+        status_labels=status.LABELS,
     )
 
 
@@ -142,6 +145,8 @@ def execution_detail(execution_id: int):
         properties=properties,
         error=CATALOGUE.get(execution.error_code),
         can_run_again=replay.can_run_again(runtime(), execution),
+        qbo_status=status.for_executions(runtime().db, [execution]).get(execution.id),
+        status_labels=status.LABELS,
     )
 
 
@@ -168,6 +173,7 @@ def connections():
         actions=ACTIONS,
         definitions={d.slug: d for d in store.action_definitions(rt.db, app_id)},
         app_id=app_id,
+        status_sync=status.summary(rt.db, g.portal_id),
     )
 
 
