@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 import store
+from clients.hubspot import HubSpotError
 from statussync import properties, settle
 
 sync_cli = AppGroup("sync", help="QuickBooks invoice status on HubSpot deals.")
@@ -24,10 +25,19 @@ def setup_properties(portal_ids: tuple[int, ...]) -> None:
     static = runtime.settings.hubspot_portal_id
     if static and int(static) not in ids:
         ids.append(int(static))
+    failed = 0
     for portal_id in ids:
-        counts = properties.setup(runtime.hubspot_client(portal_id))
+        try:
+            counts = properties.setup(runtime.hubspot_client(portal_id))
+        except HubSpotError as exc:
+            failed += 1
+            hint = f" ({properties.REINSTALL})" if exc.status == 403 else ""
+            click.echo(f"portal {portal_id}: {exc}{hint}", err=True)
+            continue
         click.echo(f"portal {portal_id}: {counts['created']} created, "
                    f"{counts['existing']} already there")
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @sync_cli.command("status")

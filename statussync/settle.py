@@ -203,7 +203,12 @@ def overdue_pass(runtime, today: date | None = None) -> dict[str, int]:
                                      action="", object_type="DEAL", object_id=row.deal_id,
                                      qbo_type=row.qbo_type, qbo_id=row.qbo_id)
         pairs.append((row, link))
-    counts = deals.write(runtime, pairs) if pairs else {"updated": 0}
+    try:
+        counts = deals.write(runtime, pairs) if pairs else {"updated": 0}
+    except deals.SyncFailed as exc:  # shown on the dashboard; the next pass retries
+        for realm_id in {row.realm_id for row, _ in pairs}:
+            _failed(db, realm_id, str(exc))
+        counts = {"updated": 0, "errors": len(pairs)}
     return {"overdue": len(pairs), **counts}
 
 
