@@ -178,13 +178,9 @@ class HubSpotClient:
         return results
 
     def property_group(self, object_type: str, name: str) -> dict | None:
-        """A property group, or None when it does not exist."""
-        try:
-            return self._call("GET", f"/crm/properties/2026-03/{object_type}/groups/{name}")
-        except HubSpotError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        """A property group, or None when it does not exist (read from the list: no 404)."""
+        body = self._call("GET", f"/crm/properties/2026-03/{object_type}/groups")
+        return next((g for g in body.get("results", []) if g.get("name") == name), None)
 
     def create_property_group(self, object_type: str, group: dict) -> dict:
         """Create a property group ({name, label, displayOrder})."""

@@ -118,7 +118,35 @@ def _definitions(call) -> list[str]:
     return [] if call["query"].get("hapikey") else ["definition calls carry hapikey (§1.3)"]
 
 
+def _property_group(call) -> list[str]:
+    body = call["json"] or {}
+    return [] if body.get("name") and body.get("label") else ["name and label are required"]
+
+
+def _property(call) -> list[str]:
+    body = call["json"] or {}
+    missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
+    problems = [f"{k} is required (§10.5)" for k in missing]
+    if body.get("type") == "enumeration" and not body.get("options"):
+        problems.append("an enumeration needs options (§10.5)")
+    return problems
+
+
+def _batch_update(call) -> list[str]:
+    inputs = (call["json"] or {}).get("inputs")
+    if not 1 <= len(inputs or []) <= 100:
+        return ["inputs holds 1 to 100 records (§10.5)"]
+    return [f"inputs[{n}] is {{id, properties}}" for n, item in enumerate(inputs)
+            if not item.get("id") or not isinstance(item.get("properties"), dict)]
+
+
 RULES = [
+    ("GET", r"/crm/properties/2026-03/deals/groups", None),
+    ("POST", r"/crm/properties/2026-03/deals/groups", _property_group),
+    ("GET", r"/crm/properties/2026-03/deals", None),
+    ("POST", r"/crm/properties/2026-03/deals", _property),
+    ("POST", r"/crm/objects/2026-03/deals/batch/update", _batch_update),
+    ("GET", rf"/crm/objects/2026-03/{OBJECT_TYPES}/{ID}/associations/deals", None),
     ("GET", rf"/crm/v3/objects/{OBJECT_TYPES}/{ID}", _single_read),
     ("POST", rf"/crm/v3/objects/{OBJECT_TYPES}/batch/read", _batch_read),
     ("POST", rf"/crm/v3/objects/{OBJECT_TYPES}/search", _search),

@@ -270,3 +270,19 @@ def test_missing_write_scope_is_reported_not_raised(world):
     sync = rows.realm_sync(world.runtime.db, "9130350000000001")
     assert "reinstall to enable status sync" in sync.last_error
     assert deal_props(world, deal).get("qbo_invoice_status") is None
+
+
+def test_status_calls_follow_the_reference(synced):
+    from tests.test_conformance_hubspot import violations
+
+    world = synced
+    deal = world.portal.create("deals", {"dealname": "Quoted deal"})
+    quote = make_quote(world, [line("Consulting", "80.00")], contact(world))
+    world.portal.associate("quotes", quote, "deals", deal)
+    out = outputs(world.execute("create-invoice", "QUOTE", quote))
+    settle_now(world)
+    world.quickbooks.pay_invoice("9130350000000001", out["qbo_id"])
+    wait_for(world, deal, "qbo_invoice_status", "paid", timeout=5)
+    ours = [c for c in world.hubspot.calls if "2026-03" in c["path"]]
+    assert {c["path"].rsplit("/", 1)[-1] for c in ours} >= {"groups", "deals", "update"}
+    assert violations(ours) == []
