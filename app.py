@@ -12,6 +12,7 @@ from executions.runtime import Runtime
 from jobs import queue
 from observability import logs, metrics
 from settings import ConfigError, Settings
+from statussync import worker as status_worker
 from store import Database
 from store.cipher import TokenCipher
 from web import csrf, dashboard, routes
@@ -58,6 +59,7 @@ def create_app(config: Settings | dict | None = None) -> Flask:
     csrf.init_app(app)
     dashboard.init_app(app)
     commands.init_app(app)
+    status_worker.init_app(app)  # QuickBooks status sync-back: the inline settler
     if settings.sandbox and not settings.testing:
         sandbox.init_app(app)
     return app

@@ -59,10 +59,11 @@ class Settings:
         "crm.objects.contacts.read",
         "crm.objects.companies.read",
         "crm.objects.commercepayments.read",
-        # SPEC §10 sync-back: the deals' QuickBooks property group and properties, their values.
-        "crm.objects.deals.write",
-        "crm.schemas.deals.write",
     )
+    # Optional scopes: status sync (SPEC §10) writes deal properties when they are granted
+    # (the deals' QuickBooks property group and properties, and their values).
+    hubspot_optional_scopes: tuple[str, ...] = ("crm.objects.deals.write",
+                                                "crm.schemas.deals.write")
     quickbooks_client_id: str = ""
     quickbooks_client_secret: str = ""
     quickbooks_environment: str = "production"
@@ -71,6 +72,7 @@ class Settings:
     quickbooks_token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
     quickbooks_revoke_url: str = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
     quickbooks_minor_version: str = "75"
+    quickbooks_webhook_verifier_token: str = ""
     sandbox: bool = False
     testing: bool = False
     # A claimed execution whose worker vanished is taken over after this long.
@@ -156,6 +158,7 @@ class Settings:
             or cls.quickbooks_authorize_url,
             quickbooks_token_url=get("QUICKBOOKS_TOKEN_URL") or cls.quickbooks_token_url,
             quickbooks_revoke_url=get("QUICKBOOKS_REVOKE_URL") or cls.quickbooks_revoke_url,
+            quickbooks_webhook_verifier_token=get("QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN", ""),
             sandbox=_flag(get("SANDBOX"), default=not has_hubspot),
         )
 

@@ -25,6 +25,7 @@ def hubspot_install_url(settings, state: str) -> str:
     query = {
         "client_id": settings.hubspot_client_id,
         "scope": " ".join(settings.hubspot_scopes),
+        "optional_scope": " ".join(settings.hubspot_optional_scopes),
         "redirect_uri": hubspot_redirect_uri(settings),
         "state": state,
     }

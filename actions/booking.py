@@ -160,7 +160,7 @@ def create(ctx, entity: str, prepared: Prepared, build: Callable[[Draft], dict],
     step = step or entity.lower()
     done = ctx.step_done(step)
     if done:
-        return Booked(**done)
+        return Booked(**{k: v for k, v in done.items() if k != "answer"})
     non_us = not ctx.connection.is_us
     retried: set[str] = set()
     request = step
@@ -199,10 +199,15 @@ def create(ctx, entity: str, prepared: Prepared, build: Callable[[Draft], dict],
         subtotal=money.plain(documents.subtotal_after_discount(answer)),
         customer_id=str((answer.get("CustomerRef") or {}).get("value") or prepared.customer.id),
     )
-    ctx.record_step(step, booked.as_step())
+    # The create's answer is the invoice's first status: status sync need not read it (§10).
+    answer_status = {k: str(answer[k]) for k in ANSWER_FIELDS if answer.get(k) is not None}
+    ctx.record_step(step, {**booked.as_step(), "answer": answer_status})
     # Linked before the Payment, email and checks, so a later failure never loses it (SPEC §8).
     ctx.document_created(entity, booked.id, booked.doc_number, booked.total)
     return booked
+
+
+ANSWER_FIELDS = ("DocNumber", "TotalAmt", "Balance", "DueDate", "EmailStatus", "PrivateNote")
 
 
 def _reresolve(ctx, prepared: Prepared) -> Prepared:

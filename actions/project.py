@@ -20,12 +20,6 @@ APP_DESCRIPTION = (
     "Book invoices, estimates, sales receipts, paid invoices, fee expenses and refund receipts "
     "in QuickBooks Online from HubSpot workflows."
 )
-# SPEC §10 writes QuickBooks status back onto deals: deal properties (values) and the property
-# group and properties themselves (schema), reference §10.5. They are in the install
-# scopes (settings.hubspot_scopes); listed here too so the project never loses them.
-SYNC_BACK_SCOPES = ("crm.objects.deals.write", "crm.schemas.deals.write")
-# Granted when the installing account has them: line-item tax rate names (reference §9.2).
-OPTIONAL_SCOPES = ("tax_rates.read",)
 
 
 def action_uid(slug: str) -> str:
@@ -34,9 +28,16 @@ def action_uid(slug: str) -> str:
 
 
 def required_scopes(settings) -> list[str]:
-    """What the install asks for: exactly the install URL's scopes (HubSpot refuses an install
-    whose scope list differs from the app's required scopes), sync-back writes included."""
-    return list(dict.fromkeys([*settings.hubspot_scopes, *SYNC_BACK_SCOPES]))
+    """What the install requires: exactly the install URL's `scope` (HubSpot refuses an install
+    whose scope list differs from the app's required scopes)."""
+    return list(settings.hubspot_scopes)
+
+
+def optional_scopes(settings) -> list[str]:
+    """Granted when the installing user may: the install URL's `optional_scope` — SPEC §10's
+    write-back of QuickBooks status onto deals (deal values, and the property group and
+    properties themselves, reference §10.5)."""
+    return [s for s in settings.hubspot_optional_scopes if s not in settings.hubspot_scopes]
 
 
 def hsproject(settings) -> dict:
@@ -59,7 +60,7 @@ def app_meta(settings) -> dict:
                 "type": "oauth",
                 "redirectUrls": [f"{base}/oauth/hubspot/callback"],
                 "requiredScopes": required,
-                "optionalScopes": [s for s in OPTIONAL_SCOPES if s not in required],
+                "optionalScopes": optional_scopes(settings),
                 "conditionallyRequiredScopes": [],
             },
             # Calls the app's frontend makes (none; the server calls HubSpot itself).

@@ -188,6 +188,37 @@ class HubSpotClient:
                     pending.append({"id": from_id, "after": after})
         return out
 
+    # --- status write-back (SPEC §10) --------------------------------------------------------
+
+    def batch_update(self, object_type: str, inputs: list[dict]) -> list[dict]:
+        """Update records, 100 per call: inputs are {id, properties}."""
+        results: list[dict] = []
+        for start in range(0, len(inputs), BATCH_READ_LIMIT):
+            body = self._call("POST", self.routes.batch_update(object_type),
+                              json_body={"inputs": inputs[start : start + BATCH_READ_LIMIT]})
+            results.extend(body.get("results", []))
+        return results
+
+    def property_group(self, object_type: str, name: str) -> dict | None:
+        """A property group, or None when it does not exist (read from the list: no 404)."""
+        body = self._call("GET", self.routes.property_groups(object_type))
+        return next((g for g in body.get("results", []) if g.get("name") == name), None)
+
+    def create_property_group(self, object_type: str, group: dict) -> dict:
+        """Create a property group ({name, label, displayOrder})."""
+        return self._call("POST", self.routes.property_groups(object_type),
+                          json_body=group)
+
+    def property_names(self, object_type: str) -> set[str]:
+        """Names of the properties defined on an object type."""
+        body = self._call("GET", self.routes.properties(object_type))
+        return {str(p.get("name")) for p in body.get("results", [])}
+
+    def create_property(self, object_type: str, definition: dict) -> dict:
+        """Create one property."""
+        return self._call("POST", self.routes.properties(object_type),
+                          json_body=definition)
+
     # --- workflow callbacks --------------------------------------------------------------
 
     def complete_callback(self, callback_id: str, output_fields: dict[str, str]) -> None:

@@ -43,6 +43,20 @@ class HubSpotRoutes:
         """Associations of many records of a type."""
         return f"/crm/associations/{self.version}/{from_type}/{to_type}/batch/read"
 
+    def batch_update(self, object_type: str) -> str:
+        """Update up to 100 records' properties."""
+        return f"/crm/objects/{self.version}/{object_type}/batch/update"
+
+    # --- properties (status write-back, reference §10.5) -----------------------------------
+
+    def properties(self, object_type: str) -> str:
+        """An object type's property definitions (list, create)."""
+        return f"/crm/properties/{self.version}/{object_type}"
+
+    def property_groups(self, object_type: str) -> str:
+        """An object type's property groups (list, create)."""
+        return f"/crm/properties/{self.version}/{object_type}/groups"
+
     # --- workflow actions ------------------------------------------------------------------
 
     def callback(self, callback_id: str) -> str:

@@ -142,6 +142,17 @@ class QuickBooksClient:
         """Read one entity by Id."""
         return self._call("GET", f"/{RESOURCES[entity]}/{quote(str(entity_id))}")[entity]
 
+    def cdc(self, entities: list[str], changed_since: str) -> dict[str, list[dict]]:
+        """Change data capture: {entity: [full objects changed since]} (≤ 30 days back)."""
+        body = self._call("GET", "/cdc", content_type="text/plain",
+                          params={"entities": ",".join(entities), "changedSince": changed_since})
+        found: dict[str, list[dict]] = {name: [] for name in entities}
+        for response in body.get("CDCResponse") or []:
+            for page in response.get("QueryResponse") or []:
+                for name in entities:
+                    found[name].extend(page.get(name) or [])
+        return found
+
     def company_info(self) -> dict:
         """CompanyInfo: name, country, address."""
         return self._call("GET", f"/companyinfo/{self.realm_id}")["CompanyInfo"]

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from accounts import upkeep
 from actions import publishing
+from commands import status as status_cli
 from executions import ledger
 from store import migrate, portals, rotation
 from web.dashboard import replay
@@ -43,6 +44,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(publishing.hubspot_cli)
     app.cli.add_command(sandbox_command)
     app.cli.add_command(connections_cli)
+    app.cli.add_command(status_cli.sync_cli)
+    publishing.hubspot_cli.add_command(status_cli.setup_properties)
 
 
 connections_cli = AppGroup("connections", help="QuickBooks connections.")

@@ -31,7 +31,7 @@ from accounts import details as account_details
 from accounts import upkeep
 from executions import budgets as ratelimit
 from executions import ledger
-from jobs import tasks
+from jobs import status, tasks
 from jobs.callbacks import CALLBACK_LIFETIME, Completions
 from store.tables import utcnow
 
@@ -203,6 +203,9 @@ class Maintenance:
             refreshed = account_details.refresh_all_stale(self.runtime)
             if any(refreshed.values()):
                 log.info("account details: %s", refreshed)
+
+        if sweep or force:
+            status.tick(self.runtime, self.queue.redis, self.queue.prefix)
 
     def _token_upkeep(self) -> None:
         """Once a day across all workers: refresh QuickBooks tokens expiring within 30 days."""

@@ -15,6 +15,7 @@ import os
 import click
 from flask.cli import get_debug_flag
 
+from sandbox import status as status_demo
 from sandbox.demo_data import DEMO_COMPANIES, RECORD_KINDS, DemoCompany
 from sandbox.emulator_servers import Sandbox
 from sandbox.preparation import SANDBOX_APP_ID, local_secrets, pointed_at_emulators, prepare
@@ -33,6 +34,7 @@ def init_app(app) -> None:
     sandbox = Sandbox(runtime)
     app.extensions["sandbox"] = sandbox
     app.register_blueprint(bp)
+    app.register_blueprint(status_demo.bp)
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.command.name == "run":
         use_local_address(runtime, ctx.params.get("host"), ctx.params.get("port"))

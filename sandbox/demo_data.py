@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 import accounts
+from emulators.hubspot.emulator import DEFAULT_SCOPES
 from executions import ledger
 from store import definitions
 from store.database import save
@@ -47,7 +48,8 @@ def seed(runtime, hubspot, quickbooks, seeded: dict, companies=DEMO_COMPANIES) -
     cleared = ledger.forget_portal(runtime.db, portal_id)
     if cleared:
         log.info("sandbox: cleared %s executions of the previous sandbox run", cleared)
-    portal = accounts.install_portal(runtime, hubspot.issue_tokens(portal_id))
+    portal = accounts.install_portal(runtime, hubspot.issue_tokens(
+        portal_id, scopes=[*DEFAULT_SCOPES, *runtime.settings.hubspot_optional_scopes]))
     portal.name = hubspot.portal(portal_id).name
     portal.hub_domain = hubspot.portal(portal_id).domain
     save(runtime.db, portal)

@@ -13,6 +13,7 @@ from emulators.hubspot.seed import seed_demo
 from emulators.hubspot.workflows import WorkflowDriver
 from emulators.quickbooks import QuickBooksEmulator
 from emulators.server import RunningServer
+from sandbox import status as status_demo
 from sandbox.preparation import SANDBOX_APP_ID, pointed_at_emulators
 from settings import Settings
 from store import migrate
@@ -81,6 +82,7 @@ class Sandbox:
         migrate.upgrade(self.runtime.db.url)
         self.seeded = seed_demo(self.hubspot)
         demo_data.seed(self.runtime, self.hubspot, self.quickbooks, self.seeded, self.companies)
+        status_demo.wire(self)
         return hubspot_url, quickbooks_url
 
     def stop(self) -> None:

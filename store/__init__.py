@@ -19,3 +19,6 @@ __all__ = [
     "ActionDefinition", "ApiCall", "Database", "Execution", "ExecutionStatus", "Portal",
     "QuickBooksConnection", "TransactionLink", "metadata", "normalize_url", "save", "utcnow",
 ]  # fmt: skip
+
+# The status-sync tables live in their own module; import it so metadata() includes them.
+from store import status as _status  # noqa: E402,F401

@@ -213,6 +213,10 @@ def _components(spec: APISpec) -> None:
         "type": "apiKey", "in": "cookie", "name": "session",
         "description": "Flask's signed session cookie, set by the HubSpot install callback.",
     })  # fmt: skip
+    spec.components.security_scheme("IntuitSignature", {
+        **header, "name": "intuit-signature",
+        "description": "base64 HMAC-SHA256 of the raw body with the webhook verifier token.",
+    })  # fmt: skip
     spec.components.security_scheme("HubSpotSignatureV2", {
         **header, "name": "X-HubSpot-Signature",
         "description": "hex SHA-256 of client secret + method + URL + body (version v2).",

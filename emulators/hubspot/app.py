@@ -9,7 +9,18 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from . import account, associations, callbacks, control, crm, definitions, oauth, retired, search
+from . import (
+    account,
+    associations,
+    callbacks,
+    control,
+    crm,
+    definitions,
+    oauth,
+    properties,
+    retired,
+    search,
+)
 from .api import ApiError, rate_limit_error
 from .ratelimit import Budget
 
@@ -27,7 +38,7 @@ def create_app(emu: HubSpotEmulator) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     for blueprint in (oauth.bp, crm.bp, search.bp, associations.bp, callbacks.bp,
-                      definitions.bp, account.bp, retired.bp, control.bp):
+                      definitions.bp, account.bp, properties.bp, retired.bp, control.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 from simplejson import JSONDecodeError
 
-from . import batch, entities, errors, query, sales, wire
+from . import batch, entities, errors, notifications, query, sales, wire
 from .company import Company
 from .gateway import emulator, serve
 
@@ -47,6 +47,32 @@ def company_info(realm_id: str, company_id: str):
         if company_id not in (realm_id, "1"):
             raise errors.object_not_found("Id")
         return 200, {"CompanyInfo": company.company_info()}
+
+    return serve(realm_id, operation)
+
+
+@routes.get("/cdc")
+def change_data_capture(realm_id: str):
+    """Objects of the listed entities changed since ``changedSince`` (≤ 30 days, ≤ 1,000)."""
+    names = [n.strip() for n in request.args.get("entities", "").split(",") if n.strip()]
+    since = request.args.get("changedSince", "")
+
+    def operation(company: Company):
+        unknown = [n for n in names if n not in entities.CREATABLE and n not in ("Customer",)]
+        if not names or unknown or not since:
+            raise errors.business("CDC needs entities (e.g. Invoice,Payment) and changedSince.",
+                                  "entities" if not names or unknown else "changedSince")
+        try:
+            answer = notifications.cdc(company, names, since)
+        except ValueError:
+            raise errors.business(f"changedSince is not a date: {since}", "changedSince") from None
+        from datetime import datetime, timedelta
+
+        moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=company.zone)
+        if company.now() - moment.timestamp() > timedelta(days=30).total_seconds():
+            raise errors.business("CDC can only look back 30 days.", "changedSince")
+        return 200, answer
 
     return serve(realm_id, operation)
 
@@ -95,6 +121,8 @@ def write(realm_id: str, resource: str):
     def operation(company: Company):
         if entity_name not in entities.CREATABLE:
             raise errors.unsupported_operation(f"create on {resource}")
+        if operation_name == "void" and entity_name == "Invoice":
+            return 200, {"Invoice": _void(company, _json_body())}
         if operation_name not in ("", "create", "update") or "void" in include:
             raise errors.unsupported_operation(
                 f"{operation_name or 'void'} on {entity_name} in this emulator")
@@ -104,6 +132,17 @@ def write(realm_id: str, resource: str):
         return 200, {entity_name: stored}
 
     return serve(realm_id, operation)
+
+
+def _void(company: Company, body: dict) -> dict:
+    invoice = company.get("Invoice", str(body.get("Id") or ""))
+    if invoice is None:
+        raise errors.object_not_found("Id")
+    if str(body.get("SyncToken")) != str(invoice.get("SyncToken")):
+        raise errors.stale_object()
+    notifications.void(company, invoice)
+    emulator().webhooks.changed(company.realm_id, "Invoice", invoice["Id"], "Void")
+    return invoice
 
 
 def _json_body():

@@ -87,6 +87,8 @@ class Company:
         self._doc_numbers: dict[str, int] = {}
         self._hidden: set[tuple[str, str]] | None = None
         self._created = clock.now()
+        # Told (entity, id, operation) about every create: the webhook sender listens here.
+        self.on_change = None
 
     # -- public helpers for tests and the sandbox -------------------------------------------
 
@@ -125,6 +127,8 @@ class Company:
         table[entity_id] = entity
         if self._hidden is not None:
             self._hidden.add((entity_name, entity_id))
+        if self.on_change is not None:
+            self.on_change(entity_name, entity_id, "Create")
         return entity
 
     def get(self, entity_name: str, entity_id, *, visible_only: bool = True) -> dict | None:

@@ -157,3 +157,41 @@ def _describe(company) -> dict:
     return {"realm_id": company.realm_id, "name": company.name, "country": company.country,
             "home_currency": company.home_currency, "multicurrency": company.multicurrency,
             "custom_txn_numbers": company.custom_txn_numbers}
+
+
+@routes.get("/webhooks")
+def get_webhooks():
+    """Where webhooks go and in which format."""
+    return json_response(emulator().webhooks.settings())
+
+
+@routes.post("/webhooks")
+def set_webhooks():
+    """Set ``{url, format: cloudevents|legacy, verifier_token, batch_seconds, max_events}``."""
+    try:
+        return json_response(emulator().webhooks.configure(**_body()))
+    except (ValueError, TypeError) as failure:
+        return _error(str(failure))
+
+
+@routes.post("/companies/<realm_id>/invoices/<invoice_id>/pay")
+def pay_invoice(realm_id: str, invoice_id: str):
+    """Receive a payment for an invoice: ``{"amount": "40.00"}`` or the whole balance."""
+    from .errors import QboError
+
+    try:
+        payment = emulator().pay_invoice(realm_id, invoice_id, _body().get("amount"))
+    except KeyError as missing:
+        return _error(str(missing), 404)
+    except QboError as failure:
+        return _error(str(failure))
+    return json_response({"Payment": payment}, 201)
+
+
+@routes.post("/companies/<realm_id>/invoices/<invoice_id>/void")
+def void_invoice(realm_id: str, invoice_id: str):
+    """Void an invoice."""
+    try:
+        return json_response({"Invoice": emulator().void_invoice(realm_id, invoice_id)})
+    except KeyError as missing:
+        return _error(str(missing), 404)

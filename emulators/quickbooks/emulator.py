@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, fields
 
 from emulators.clock import Clock
 
-from . import currency
+from . import currency, notifications, payments
 from .app import create_app
 from .company import Company
 from .faults import FaultInjector
@@ -64,6 +64,9 @@ class QuickBooksEmulator:
         self.oauth = TokenAuthority(self.client_id, self.client_secret, self.clock, self.config,
                                     self.lock)
         self._calls: list[dict] = []
+        if getattr(self, "webhooks", None) is not None:
+            self.webhooks.flush(timeout=2.0)  # the last test's notifications go where it said
+        self.webhooks = notifications.WebhookSender(self.clock)
 
     def add_company(self, realm_id: str, name: str, country: str = "US",
                     home_currency: str | None = None, multicurrency: bool = False, *,
@@ -82,6 +85,8 @@ class QuickBooksEmulator:
                               automated_tax=automated_tax)
             if seed:
                 seed_company(company)
+            company.on_change = lambda entity, eid, op, realm=realm_id: self.webhooks.changed(
+                realm, entity, eid, op)
             self.companies[realm_id] = company
         return company
 
@@ -112,3 +117,33 @@ class QuickBooksEmulator:
         """Forget the recorded calls."""
         with self.lock:
             self._calls.clear()
+
+    # -- status sync demo: what a bookkeeper does in QuickBooks ---------------------------------
+
+    def pay_invoice(self, realm_id: str, invoice_id: str, amount=None) -> dict:
+        """Receive a payment for an invoice (its whole balance unless ``amount``)."""
+        from decimal import Decimal
+
+        with self.lock:
+            company = self.companies[realm_id]
+            invoice = company.get("Invoice", invoice_id)
+            if invoice is None:
+                raise KeyError(f"no invoice {invoice_id} in {realm_id}")
+            paid = Decimal(str(amount if amount is not None else invoice["Balance"]))
+            body = {"CustomerRef": dict(invoice["CustomerRef"]), "TotalAmt": str(paid),
+                    "Line": [{"Amount": str(paid), "LinkedTxn": [
+                        {"TxnId": str(invoice_id), "TxnType": "Invoice"}]}]}
+            if invoice.get("CurrencyRef"):
+                body["CurrencyRef"] = dict(invoice["CurrencyRef"])
+            return copy.deepcopy(payments.create(company, body))
+
+    def void_invoice(self, realm_id: str, invoice_id: str) -> dict:
+        """Void an invoice as QuickBooks does (amounts zeroed, "Voided" in the note)."""
+        with self.lock:
+            company = self.companies[realm_id]
+            invoice = company.get("Invoice", invoice_id)
+            if invoice is None:
+                raise KeyError(f"no invoice {invoice_id} in {realm_id}")
+            notifications.void(company, invoice)
+            self.webhooks.changed(realm_id, "Invoice", invoice_id, "Void")
+            return copy.deepcopy(invoice)

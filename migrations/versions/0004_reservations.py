@@ -1,16 +1,16 @@
 """per-record reservations (one booking per portal, company, action and record); a
 connection's count of 401s that persist after a refresh
 
-Revision ID: 0003f
-Revises: 0003d
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0003f'
-down_revision = '0003d'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

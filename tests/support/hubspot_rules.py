@@ -119,7 +119,34 @@ def _introspect(call) -> list[str]:
     return [f"form field {name} is missing (§5.3)" for name in sorted(missing)]
 
 
+def _property_group(call) -> list[str]:
+    body = call["json"] or {}
+    return [] if body.get("name") and body.get("label") else ["name and label are required"]
+
+
+def _property(call) -> list[str]:
+    body = call["json"] or {}
+    missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
+    problems = [f"{k} is required (§10.5)" for k in missing]
+    if body.get("type") == "enumeration" and not body.get("options"):
+        problems.append("an enumeration needs options (§10.5)")
+    return problems
+
+
+def _batch_update(call) -> list[str]:
+    inputs = (call["json"] or {}).get("inputs")
+    if not 1 <= len(inputs or []) <= 100:
+        return ["inputs holds 1 to 100 records (§10.5)"]
+    return [f"inputs[{n}] is {{id, properties}}" for n, item in enumerate(inputs)
+            if not item.get("id") or not isinstance(item.get("properties"), dict)]
+
+
 RULES = [
+    ("GET", rf"/crm/properties/{V}/deals/groups", None),
+    ("POST", rf"/crm/properties/{V}/deals/groups", _property_group),
+    ("GET", rf"/crm/properties/{V}/deals", None),
+    ("POST", rf"/crm/properties/{V}/deals", _property),
+    ("POST", rf"/crm/objects/{V}/deals/batch/update", _batch_update),
     ("GET", rf"/crm/objects/{V}/{OBJECT_TYPES}/{ID}", _single_read),
     ("POST", rf"/crm/objects/{V}/{OBJECT_TYPES}/batch/read", _batch_read),
     ("POST", rf"/crm/objects/{V}/{OBJECT_TYPES}/search", _search),

@@ -22,7 +22,7 @@ from executions import ledger
 from failures import CATALOGUE
 from store import companies, definitions, links, portals, reports
 from store.reports import OUTCOMES
-from web.dashboard import charts, export, filters, replay
+from web.dashboard import charts, export, filters, replay, status
 from web.dashboard.blueprint import bp
 from web.http import runtime
 
@@ -62,6 +62,7 @@ def overview():
         connections=companies.connections_for(db, g.portal_id),
         since=days[0],
         demo_runs=_demo_runs(),
+        status_sync=status.summary(db, g.portal_id),
     )
 
 
@@ -102,6 +103,8 @@ def executions():
         actions=ACTIONS,
         outcomes=filters.OUTCOME_CHOICES,
         error_codes=reports.error_codes(db, (g.portal_id,)),
+        statuses=status.for_executions(db, rows),
+        status_labels=status.LABELS,
     )
 
 
@@ -167,6 +170,8 @@ def execution_detail(execution_id: int):
         properties=properties,
         error=CATALOGUE.get(execution.error_code),
         can_run_again=replay.can_run_again(runtime(), execution),
+        qbo_status=status.for_executions(runtime().db, [execution]).get(execution.id),
+        status_labels=status.LABELS,
     )
 
 
@@ -216,4 +221,5 @@ def connections():
         actions=ACTIONS,
         definitions={d.slug: d for d in definitions.action_definitions(rt.db, app_id)},
         app_id=app_id,
+        status_sync=status.summary(rt.db, g.portal_id),
     )

@@ -15,6 +15,7 @@ from clients.tokens import (
     exchange_quickbooks_code,
 )
 from clients.transport import Unavailable
+from statussync import properties as status_properties
 from store import companies
 from web.csrf import csrf_protected
 from web.http import BadRequest, runtime
@@ -82,6 +83,7 @@ def hubspot_callback():
         raise BadRequest(f"{exc}; try again in a moment", 502) from None
     accounts.sign_in(session, portal.id)
     log.info("HubSpot portal %s installed the app", portal.id)
+    status_properties.setup_portal(rt, portal)
     return redirect("/")  # the dashboard
 
 

@@ -1,6 +1,6 @@
 """connection preferences the books need: class and location tracking
 
-Revision ID: 0003d
+Revision ID: 0003
 Revises: 0002
 """
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = '0003d'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

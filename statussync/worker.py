@@ -1,0 +1,81 @@
+"""Inline mode: a background thread settles recorded events after the webhook's 200."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from statussync import settle
+
+log = logging.getLogger(__name__)
+# Also look for events left unprocessed (a crash, a restart) this often.
+IDLE_SECONDS = 30.0
+RETRY_SECONDS = 0.5
+# Settle once no notification arrived for this long (at most MAX_QUIET_SECONDS after the first).
+QUIET_SECONDS = 0.2
+MAX_QUIET_SECONDS = 2.0
+
+
+class Settler:
+    """One daemon thread per app; wake() after recording events."""
+
+    def __init__(self, runtime):
+        self.runtime = runtime
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.idle = threading.Event()  # set while nothing is pending (tests wait on it)
+
+    def start(self) -> None:
+        """Start the thread (once); it first settles whatever a previous run left pending."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(target=self._loop, name="hubqbo-status",
+                                                daemon=True)
+                self._thread.start()
+
+    def wake(self) -> None:
+        """New events were recorded."""
+        self.idle.clear()
+        self.start()
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Stop the thread and wait for it."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _quiet(self) -> None:
+        """Let a burst of notifications land first: one CDC read and full batches serve it."""
+        quiet = float(self.runtime.settings.extra.get("status_quiet_seconds", QUIET_SECONDS))
+        for _ in range(int(MAX_QUIET_SECONDS / max(quiet, 0.01))):
+            self._wake.clear()
+            if not self._wake.wait(quiet):
+                return
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._quiet()
+            waiting = 0
+            try:
+                waiting = settle.process_pending(self.runtime).get("pending", 0)
+            except Exception:  # keep settling after a database blip; events stay pending
+                log.exception("status sync failed; retrying")
+            if not self._wake.is_set() and not waiting:
+                self.idle.set()
+            # Creates waiting for their booking to finish are looked at again soon.
+            self._wake.wait(RETRY_SECONDS if waiting else IDLE_SECONDS)
+
+
+def init_app(app) -> Settler:
+    """Give the app its settler; outside tests, start it now to pick up leftovers."""
+    runtime = app.extensions["hubqbo"]
+    settler = Settler(runtime)
+    app.extensions["status_settler"] = settler
+    if not runtime.settings.testing and not runtime.settings.queue_mode:
+        settler.start()
+    return settler
