@@ -8,9 +8,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-import store
 from clients.hubspot import HubSpotError
 from statussync import properties, settle
+from store import portals
 
 sync_cli = AppGroup("sync", help="QuickBooks invoice status on HubSpot deals.")
 
@@ -21,7 +21,7 @@ sync_cli = AppGroup("sync", help="QuickBooks invoice status on HubSpot deals.")
 def setup_properties(portal_ids: tuple[int, ...]) -> None:
     """Create the "QuickBooks" deal property group and properties (idempotent)."""
     runtime = current_app.extensions["hubqbo"]
-    ids = list(portal_ids) or store.portal_ids(runtime.db)
+    ids = list(portal_ids) or portals.portal_ids(runtime.db)
     static = runtime.settings.hubspot_portal_id
     if static and int(static) not in ids:
         ids.append(int(static))

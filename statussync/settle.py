@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 import store
 from clients.quickbooks import QuickBooksError, transaction_url
 from clients.transport import Unavailable
+from executions import ledger
 from failures import ActionFailed
 from statussync import deals
 from statussync.derive import derive, open_status
+from store import portals, utcnow
 from store import status as rows
-from store import utcnow
 
 # What ends one realm's settling (the events stay recorded as failed; the catch-up retries).
 FAILURES = (QuickBooksError, Unavailable, ActionFailed, deals.SyncFailed)
@@ -90,7 +91,7 @@ def _create_answer(db, link) -> dict | None:
     """What the create answered about a plain invoice or sales receipt (no read needed)."""
     if link.action not in SEEDABLE or not link.execution_id:
         return None
-    execution = store.execution_by_id(db, link.execution_id)
+    execution = ledger.by_id(db, link.execution_id)
     progress = (execution.progress if execution else None) or {}
     step = progress.get(link.qbo_type.lower()) or {}
     if str(step.get("id")) != link.qbo_id or not step.get("answer"):
@@ -214,7 +215,7 @@ def overdue_pass(runtime, today: date | None = None) -> dict[str, int]:
 
 def portal_today(db, portal_id: int) -> date:
     """Today in the portal's time zone (UTC when unknown)."""
-    portal = store.get_portal(db, portal_id)
+    portal = portals.get_portal(db, portal_id)
     try:
         zone = ZoneInfo(portal.time_zone) if portal and portal.time_zone else UTC
     except (KeyError, ValueError):

@@ -209,7 +209,7 @@ def last_sync(db: Database, realm_ids: list[str]) -> datetime | None:
 
 def any_connection(db: Database, realm_id: str):
     """Some portal's connection to a realm (status reads need any valid token)."""
-    from store import QuickBooksConnection
+    from store.tables import QuickBooksConnection
 
     with db.session() as s:
         return s.exec(select(QuickBooksConnection).where(

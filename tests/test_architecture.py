@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("web", "jobs", "executions", "actions", "schemas", "clients", "store", "accounts",
-            "commands", "observability", "sandbox")  # fmt: skip
+PACKAGES = ("web", "jobs", "executions", "statussync", "actions", "schemas", "clients", "store",
+            "accounts", "commands", "observability", "sandbox")  # fmt: skip
 TOP_MODULES = ("app", "settings", "failures")
 PRODUCT = PACKAGES + TOP_MODULES
 OUTSIDE = ("emulators", "tests", "benchmarks", "scripts", "migrations")
@@ -134,11 +134,14 @@ def test_no_import_cycle_between_product_packages():
 
 
 LAYER_RULES = {
-    "actions": {"web", "jobs", "executions", "commands", "app", "sandbox"},
-    "schemas": {"actions", "executions", "jobs", "web", "commands", "app", "sandbox"},
-    "clients": {"actions", "executions", "jobs", "web", "commands", "app", "sandbox"},
-    "store": {"actions", "executions", "jobs", "web", "commands", "app", "sandbox"},
-    "executions": {"web", "jobs", "commands", "app", "sandbox"},
+    "actions": {"web", "jobs", "executions", "statussync", "commands", "app", "sandbox"},
+    "schemas": {"actions", "executions", "statussync", "jobs", "web", "commands", "app",
+                "sandbox"},
+    "clients": {"actions", "executions", "statussync", "jobs", "web", "commands", "app",
+                "sandbox"},
+    "store": {"actions", "executions", "statussync", "jobs", "web", "commands", "app", "sandbox"},
+    "executions": {"web", "jobs", "statussync", "commands", "app", "sandbox"},
+    "statussync": {"web", "jobs", "commands", "app", "sandbox"},
     "jobs": {"web", "commands", "app", "sandbox"},
     "web": {"commands", "app"},
 }

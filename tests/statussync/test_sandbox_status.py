@@ -8,7 +8,7 @@ import time
 import pytest
 from tests.test_sandbox import DEMO_PORTAL, Running, demo_run
 
-import store
+from executions import ledger
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def running(tmp_path, monkeypatch, caplog):
 
 def test_paying_a_demo_invoice_updates_the_deal(running):
     answer = demo_run(running, "create-invoice", "deal:basic")
-    execution = store.execution_by_id(running.runtime.db, answer.get_json()["execution_id"])
+    execution = ledger.by_id(running.runtime.db, answer.get_json()["execution_id"])
     assert execution.status == "succeeded", execution.error_message
     client = running.app.test_client()
     with client.session_transaction() as sess:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import store
-from store import Portal, QuickBooksConnection, utcnow
+from store import Portal, QuickBooksConnection, portals, utcnow
 from store import status as rows
 from tests.support.dashboard import seed, sign_in
 
@@ -67,7 +67,7 @@ def test_the_install_callback_creates_the_deal_properties(world):
     world.hubspot.add_portal(2000002, name="Other Co")
     answer = install(Browser(world.app.test_client()), 2000002)
     assert answer.status_code == 302
-    portal = store.get_portal(world.runtime.db, 2000002)
+    portal = portals.get_portal(world.runtime.db, 2000002)
     assert "crm.schemas.deals.write" in portal.scopes.split()
     client = world.runtime.hubspot_client(2000002)
     assert set(NAMES) <= client.property_names("deals")

@@ -10,6 +10,7 @@ import pytest
 
 import store
 from statussync import settle, webhooks
+from store import portals
 from store import status as rows
 from tests.support.crm import contact, line, make_quote, outputs, qbo_calls, reset_calls
 from tests.support.status import (
@@ -208,7 +209,7 @@ def test_overdue_uses_the_portal_time_zone(synced):
     row.status = "awaiting_send"  # as it was booked (the create answer may already say overdue)
     row.pushed = {}
     rows.save_status(world.runtime.db, row)
-    portal = store.get_portal(world.runtime.db, world.portal_id)
+    portal = portals.get_portal(world.runtime.db, world.portal_id)
     portal.time_zone = "Pacific/Pago_Pago"
     store.save(world.runtime.db, portal)
     assert settle.overdue_pass(world.runtime)["overdue"] == 0

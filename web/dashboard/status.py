@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import store
 from statussync.properties import REINSTALL, missing_scopes
+from store import companies, portals
 from store import status as rows
 
 # Which QuickBooks entity each action's transaction is (the ledger keeps only its id).
@@ -23,8 +23,8 @@ def for_executions(db, executions) -> dict[int, rows.InvoiceStatus]:
 
 def summary(db, portal_id: int) -> dict:
     """The portal's sync state: last sync, failures, and whether a reinstall is needed."""
-    realms = [c.realm_id for c in store.connections_for(db, portal_id)]
-    portal = store.get_portal(db, portal_id)
+    realms = [c.realm_id for c in companies.connections_for(db, portal_id)]
+    portal = portals.get_portal(db, portal_id)
     lacking = missing_scopes(portal.scopes) if portal and not portal.static_token else []
     return {"last_sync": rows.last_sync(db, realms),
             "failures": rows.sync_failures(db, realms),

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, request
 
 from statussync import webhooks
 from store import status as rows
-from web.routes import runtime
+from web.http import runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("quickbooks_webhooks", __name__)
