@@ -114,6 +114,11 @@ class Settings:
     # How long a QuickBooks company's dropdown options stay cached: short enough that a term or
     # account added in QuickBooks shows up within minutes.
     options_cache_seconds: float = 300.0
+    # Status sync (SPEC §10): the inline settler settles once no notification arrived for this
+    # long, and an unknown invoice's Create event is looked at again for this long (its booking
+    # may not have recorded the link yet) before it is ignored.
+    status_quiet_seconds: float = 0.2
+    status_create_grace_seconds: float = 120.0
     # Inline mode: how long a batch of HubSpot reads gathers executions that arrive together
     # when no rate budget holds them back anyway (a lone execution never waits).
     gathering_window_seconds: float = 0.005

@@ -16,7 +16,7 @@ OVERDUE_SECONDS = 24 * 3600
 def settle_events() -> dict:
     """The RQ job: settle recorded events; creates still being booked are retried a while."""
     runtime = current_runtime()
-    grace = float(runtime.settings.extra.get("status_create_grace_seconds", 120))
+    grace = runtime.settings.status_create_grace_seconds
     deadline = time.monotonic() + grace
     counts = settle.process_pending(runtime)
     while counts.get("pending") and time.monotonic() < deadline:

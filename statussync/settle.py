@@ -83,7 +83,7 @@ def settle_realm(runtime, realm_id: str, events: list, counts: dict) -> None:
 
 def _young(runtime, event) -> bool:
     """Whether an event is recent enough that its transaction may still be being booked."""
-    grace = float(runtime.settings.extra.get("status_create_grace_seconds", 120))
+    grace = runtime.settings.status_create_grace_seconds
     return _aware(event.received_at) > utcnow() - timedelta(seconds=grace)
 
 

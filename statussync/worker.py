@@ -11,8 +11,7 @@ log = logging.getLogger(__name__)
 # Also look for events left unprocessed (a crash, a restart) this often.
 IDLE_SECONDS = 30.0
 RETRY_SECONDS = 0.5
-# Settle once no notification arrived for this long (at most MAX_QUIET_SECONDS after the first).
-QUIET_SECONDS = 0.2
+# Settle at most this long after the first notification of a burst (the quiet wait is a setting).
 MAX_QUIET_SECONDS = 2.0
 
 
@@ -51,7 +50,7 @@ class Settler:
 
     def _quiet(self) -> None:
         """Let a burst of notifications land first: one CDC read and full batches serve it."""
-        quiet = float(self.runtime.settings.extra.get("status_quiet_seconds", QUIET_SECONDS))
+        quiet = self.runtime.settings.status_quiet_seconds
         for _ in range(int(MAX_QUIET_SECONDS / max(quiet, 0.01))):
             self._wake.clear()
             if not self._wake.wait(quiet):

@@ -60,6 +60,8 @@ class HubSpotEmulator:
         self._callbacks: dict[str, PendingCallback] = {}
         self._definitions: dict[int, dict[str, dict]] = {self.app_id: {}}
         self._definition_ids = itertools.count(10_646_377)
+        # (portal, object type) -> custom property groups and definitions (properties API).
+        self.property_schemas: dict[tuple[int, str], dict] = {}
 
     # -- portals and credentials -------------------------------------------------------------
 

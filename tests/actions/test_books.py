@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from actions import lookups
-from clients.quickbooks import QuickBooksClient
 from emulators.quickbooks.schema import validate
 from store import portals
 from store.database import save
@@ -29,22 +28,14 @@ from tests.support.crm import (
     qbo_named,
     reset_calls,
 )
+from tests.support.sent import recorded_creates
 
 
 @pytest.fixture
 def sent(monkeypatch):
     """Every create body the product sends; each must validate against the XSD."""
-    bodies: list[tuple[str, dict]] = []
-    original = QuickBooksClient.create
-
-    def create(self, entity, body, request_id, **params):
-        bodies.append((entity, body))
-        return original(self, entity, body, request_id, **params)
-
-    monkeypatch.setattr(QuickBooksClient, "create", create)
-    lookups.forget_all()
-    yield bodies
-    lookups.forget_all()
+    with recorded_creates(monkeypatch) as bodies:
+        yield bodies
     for entity, body in bodies:
         assert validate(entity, body) == [], (entity, body)
 

@@ -44,11 +44,14 @@ def test_the_project_has_hsproject_the_app_and_six_actions(exported, settings):
     assert auth["type"] == "oauth"
     assert auth["redirectUrls"] == [f"{PUBLIC_BASE}/oauth/hubspot/callback"]
     required = auth["requiredScopes"]
-    assert set(settings.hubspot_scopes) <= set(required)
-    # SPEC §10 sync-back writes deal properties and creates the property group and properties.
-    assert {"crm.objects.deals.write", "crm.schemas.deals.write"} <= set(required)
+    # Exactly the install URL's scopes: HubSpot refuses an install whose list differs.
+    assert required == list(settings.hubspot_scopes)
     assert {"oauth", "automation"} <= set(required)
-    assert isinstance(auth["optionalScopes"], list)
+    # SPEC §10 sync-back writes deal properties and creates the property group and properties:
+    # optional, so an account that cannot grant them still installs (status sync then says
+    # "reinstall to enable status sync").
+    assert {"crm.objects.deals.write", "crm.schemas.deals.write"} <= set(auth["optionalScopes"])
+    assert auth["optionalScopes"] == list(settings.hubspot_optional_scopes)
     assert not set(auth["optionalScopes"]) & set(required)
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from actions import lookups
-from clients.quickbooks import QuickBooksClient
 from emulators.quickbooks.schema import validate
 from tests.support.crm import (
     company,
@@ -22,22 +20,14 @@ from tests.support.crm import (
     outputs,
     qbo_named,
 )
+from tests.support.sent import recorded_creates
 
 
 @pytest.fixture
 def sent(monkeypatch):
     """The (entity, body) of every create the product sends, in order."""
-    bodies: list[tuple[str, dict]] = []
-    original = QuickBooksClient.create
-
-    def create(self, entity, body, request_id, **params):
-        bodies.append((entity, body))
-        return original(self, entity, body, request_id, **params)
-
-    monkeypatch.setattr(QuickBooksClient, "create", create)
-    lookups.forget_all()
-    yield bodies
-    lookups.forget_all()
+    with recorded_creates(monkeypatch) as bodies:
+        yield bodies
 
 
 def test_every_body_sent_validates_against_the_xsd(world, sent):

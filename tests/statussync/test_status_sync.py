@@ -274,7 +274,7 @@ def test_missing_write_scope_is_reported_not_raised(world):
 
 
 def test_status_calls_follow_the_reference(synced):
-    from tests.test_conformance_hubspot import violations
+    from tests.support.hubspot_rules import violations
 
     world = synced
     deal = world.portal.create("deals", {"dealname": "Quoted deal"})

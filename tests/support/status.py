@@ -28,12 +28,10 @@ def grant_write_scopes(world, scopes=WRITE_SCOPES) -> None:
     ))  # fmt: skip
 
 
-def enable(world, fmt: str = "cloudevents", **extra) -> None:
+def enable(world, fmt: str = "cloudevents", **settings) -> None:
     """Verifier token on the app; the QBO emulator posts its webhooks into the app."""
     rt = world.runtime
-    rt.settings = rt.settings.replace(
-        quickbooks_webhook_verifier_token=VERIFIER,
-        extra={**rt.settings.extra, **extra})
+    rt.settings = rt.settings.replace(quickbooks_webhook_verifier_token=VERIFIER, **settings)
     hooks = world.quickbooks.webhooks
     hooks.configure(format=fmt, verifier_token=VERIFIER)
     world.webhook_answers = []

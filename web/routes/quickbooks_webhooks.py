@@ -22,7 +22,6 @@ def receive():
     ---
     post:
         operationId: quickbooksWebhooks
-        summary: "Intuit webhook notifications (legacy eventNotifications or a CloudEvents array)."
         tags: [QuickBooks]
         security: [{IntuitSignature: []}]
         requestBody:

@@ -6,9 +6,9 @@ import logging
 import time
 
 import pytest
-from tests.test_sandbox import DEMO_PORTAL, Running, demo_run
 
 from executions import ledger
+from tests.sandbox.test_sandbox import DEMO_PORTAL, Running, demo_run
 
 
 @pytest.fixture
