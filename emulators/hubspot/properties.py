@@ -24,7 +24,8 @@ BUILT_IN_GROUPS = {"dealinformation": "Deal information"}
 def _schemas(t: ObjectType) -> dict:
     """The emulator's custom groups and property definitions for a portal and type."""
     emu = current_emulator()
-    return emu.property_schemas.setdefault((g.portal_id, t.name), {"groups": dict(BUILT_IN_GROUPS), "props": {}})
+    fresh = {"groups": dict(BUILT_IN_GROUPS), "props": {}}
+    return emu.property_schemas.setdefault((g.portal_id, t.name), fresh)
 
 
 def _read(t: ObjectType):
