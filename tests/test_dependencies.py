@@ -77,3 +77,15 @@ def test_the_check_sees_a_test_only_import():
     providers = packages_distributions()
     assert {_canonical(d) for d in providers["pytest"]}.isdisjoint(runtime_dependencies())
     assert {_canonical(d) for d in providers["flask"]} & runtime_dependencies()
+
+
+def test_every_product_package_and_module_is_installed():
+    """A plain install ships every package the product imports (pyproject's package list)."""
+    tool = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    patterns = tool["packages"]["find"]["include"]
+    packages = local_top_levels() - NOT_PRODUCT - {p.stem for p in REPO.glob("*.py")}
+    missing = sorted(n for n in packages if not any(re.fullmatch(pat.replace("*", ".*"), n)
+                                                    for pat in patterns))  # fmt: skip
+    assert len(packages) > 10 and missing == []
+    modules = {p.stem for p in REPO.glob("*.py")}
+    assert modules == set(tool["py-modules"])

@@ -1,0 +1,1 @@
+"""Executions: the ledger row, running one execution, rate budgets, inline batching."""

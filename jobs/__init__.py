@@ -1,0 +1,1 @@
+"""Queue mode (REDIS_URL): RQ jobs, delayed retries, sweeps, callback completion."""

@@ -1,0 +1,1 @@
+"""The HTTP side: routes, the dashboard, signatures, CSRF and the OpenAPI document."""
