@@ -9,6 +9,9 @@ schemathesis would), signs those bytes, and hands them to the transport as ``dat
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import json
 import os
@@ -51,7 +54,20 @@ class HubSpotSignature:
         case.headers = {**(case.headers or {}), "X-HubSpot-Signature-v3": data}
 
 
-@schemathesis.auth().apply_to(path_regex="^/(?!hubspot/)")
+@schemathesis.auth().apply_to(path_regex="^/quickbooks/webhooks$")
+class IntuitSignature:
+    """Marks a webhook notification as signed by Intuit (signed in before_call)."""
+
+    def get(self, case, ctx):
+        """The placeholder; the real signature needs the final body."""
+        return SIGN_ME
+
+    def set(self, case, data, ctx):
+        """Put the placeholder where the signature goes."""
+        case.headers = {**(case.headers or {}), "intuit-signature": data}
+
+
+@schemathesis.auth().apply_to(path_regex="^/(?!hubspot/|quickbooks/webhooks$)")
 class DashboardSession:
     """A signed-in dashboard session for the seeded portal (its forms' CSRF token too)."""
 
@@ -69,6 +85,9 @@ class DashboardSession:
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
     """Sign HubSpot-bound requests (after steering half of the valid ones at seeded data)."""
+    if (case.headers or {}).get("intuit-signature") == SIGN_ME:
+        _sign_for_intuit(case, kwargs)
+        return
     if (case.headers or {}).get("X-HubSpot-Signature-v3") != SIGN_ME:
         return
     meta = getattr(case, "_meta", None)
@@ -91,6 +110,25 @@ def before_call(ctx, case, kwargs):
         "Content-Type": prepared.headers.get("Content-Type", "application/json"),
         "X-HubSpot-Request-Timestamp": stamp,
         "X-HubSpot-Signature-v3": sign_v3(context()["secret"], data["method"], uri, body, stamp),
+    }
+    kwargs["data"] = body
+
+
+def _sign_for_intuit(case, kwargs) -> None:
+    """intuit-signature: base64 HMAC-SHA256 of the exact body with the verifier token."""
+    data = case.as_transport_kwargs(base_url=case.operation.base_url)
+    prepared = requests.Request(
+        method=data["method"], url=data["url"], headers=data.get("headers"),
+        params=data.get("params"), json=data.get("json"), data=data.get("data"),
+    ).prepare()  # fmt: skip
+    body = prepared.body or b""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    digest = hmac.new(context()["webhook_verifier"].encode(), body, hashlib.sha256).digest()
+    case.headers = {
+        **(case.headers or {}),
+        "Content-Type": prepared.headers.get("Content-Type", "application/json"),
+        "intuit-signature": base64.b64encode(digest).decode(),
     }
     kwargs["data"] = body
 

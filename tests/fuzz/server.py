@@ -35,6 +35,7 @@ from store.cipher import new_key
 from tests.support.world import US_REALM, World
 
 SECRET = "fuzz-hubspot-client-secret"
+WEBHOOK_VERIFIER = "fuzz-intuit-webhook-verifier"
 OTHER_PORTAL, OTHER_REALM = 2000002, "9130350000000777"
 
 
@@ -55,6 +56,7 @@ def build(port: int, url: str) -> tuple[object, dict]:
         hubspot_app_id="424242", hubspot_developer_api_key="fuzz-dev-key",
         quickbooks_client_id="qbo-client", quickbooks_client_secret="fuzz-qbo-secret",
         duplicate_wait_seconds=0.0, http_timeout_seconds=5.0, client_backoff=0.01,
+        quickbooks_webhook_verifier_token=WEBHOOK_VERIFIER,
     )  # fmt: skip
     app = create_app(pointed_at_emulators(settings, hubspot.url, quickbooks.url))
     runtime = app.extensions["hubqbo"]
@@ -66,6 +68,7 @@ def build(port: int, url: str) -> tuple[object, dict]:
     context = {
         **_signed_in_session(app, world.portal_id),
         "secret": SECRET,
+        "webhook_verifier": WEBHOOK_VERIFIER,
         "public_base_url": public,
         "portal_id": world.portal_id,
         "realm_id": US_REALM,
