@@ -100,8 +100,10 @@ class Settings:
     # per-second window: only a spent minute answers 429), and how long a worker may wait.
     inline_budget_wait: float = 2.0
     worker_budget_wait: float = 30.0
-    # Added to every rate window, so clock skew with the API never tips a window over.
-    rate_margin_seconds: float = 0.2
+    # Added to every rate window. A grant counts until a window after its answer (limiters.py),
+    # which already covers any delay in transit, so this only absorbs timer granularity: 0.2 s
+    # (needed when grants counted from the grant) held bulk runs 14 % under QuickBooks' pace.
+    rate_margin_seconds: float = 0.05
     # QuickBooks limits per company (reference: 10/s, 500/min, 40 batch requests/min), and how
     # long every worker stops calling a company after its 429.
     quickbooks_per_second: int = 10

@@ -240,7 +240,8 @@ def test_inline_execution_answers_429_with_retry_after_when_the_budget_is_spent(
     monkeypatch.setitem(ACTIONS, TEST_SLUG, TEST_ACTION)
     company = world.connect_company()
     deal_id = world.portal.create("deals", {"dealname": "Budget test", "amount": "10"})
-    runtime.settings = runtime.settings.replace(quickbooks_per_minute=2, inline_budget_wait=0.5)
+    runtime.settings = runtime.settings.replace(quickbooks_per_minute=2, inline_budget_wait=0.5,
+                                                rate_margin_seconds=0.2)  # fmt: skip
     gate = runtime.quickbooks_budget.for_realm(company.realm_id)
     gate(), gate()  # the minute's budget is spent
     world.quickbooks.reset_calls()

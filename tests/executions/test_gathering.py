@@ -152,7 +152,7 @@ def test_admission_refuses_what_quickbooks_budget_cannot_serve_soon(world, runti
     world.connect_company(REALM_A)
     deal_id = deals(world)[0]
     runtime.settings = runtime.settings.replace(
-        quickbooks_per_second=1, inline_budget_wait=0.5)
+        quickbooks_per_second=1, inline_budget_wait=0.5, rate_margin_seconds=0.2)
     admission = deliveries.inline(runtime)
     row = Execution(portal_id=world.portal_id, callback_id="ap-q", action="create-invoice",
                     object_type="deals", object_id=deal_id, payload={}, inputs={})  # fmt: skip
