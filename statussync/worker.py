@@ -71,10 +71,12 @@ class Settler:
 
 
 def init_app(app) -> Settler:
-    """Give the app its settler; outside tests, start it now to pick up leftovers."""
+    """Give the app its settler; when webhooks are on (inline mode, outside tests), start it
+    now to settle what a previous run recorded but did not process."""
     runtime = app.extensions["hubqbo"]
     settler = Settler(runtime)
     app.extensions["status_settler"] = settler
-    if not runtime.settings.testing and not runtime.settings.queue_mode:
+    s = runtime.settings
+    if s.quickbooks_webhook_verifier_token and not s.testing and not s.queue_mode:
         settler.start()
     return settler

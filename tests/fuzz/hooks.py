@@ -94,14 +94,7 @@ def before_call(ctx, case, kwargs):
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict) and _rng.random() < 0.6:
         _steer(case)
-    data = case.as_transport_kwargs(base_url=case.operation.base_url)
-    prepared = requests.Request(
-        method=data["method"], url=data["url"], headers=data.get("headers"),
-        params=data.get("params"), json=data.get("json"), data=data.get("data"),
-    ).prepare()  # fmt: skip
-    body = prepared.body or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
+    prepared, body = _wire(case)
     parts = urlsplit(prepared.url)
     uri = context()["public_base_url"] + parts.path + (f"?{parts.query}" if parts.query else "")
     stamp = str(int(time.time() * 1000))
@@ -109,21 +102,25 @@ def before_call(ctx, case, kwargs):
         **(case.headers or {}),
         "Content-Type": prepared.headers.get("Content-Type", "application/json"),
         "X-HubSpot-Request-Timestamp": stamp,
-        "X-HubSpot-Signature-v3": sign_v3(context()["secret"], data["method"], uri, body, stamp),
+        "X-HubSpot-Signature-v3": sign_v3(context()["secret"], prepared.method, uri, body, stamp),
     }
     kwargs["data"] = body
 
 
-def _sign_for_intuit(case, kwargs) -> None:
-    """intuit-signature: base64 HMAC-SHA256 of the exact body with the verifier token."""
+def _wire(case) -> tuple[requests.PreparedRequest, bytes]:
+    """The request as it will be sent, and its exact body bytes (what signatures cover)."""
     data = case.as_transport_kwargs(base_url=case.operation.base_url)
     prepared = requests.Request(
         method=data["method"], url=data["url"], headers=data.get("headers"),
         params=data.get("params"), json=data.get("json"), data=data.get("data"),
     ).prepare()  # fmt: skip
     body = prepared.body or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
+    return prepared, body.encode("utf-8") if isinstance(body, str) else body
+
+
+def _sign_for_intuit(case, kwargs) -> None:
+    """intuit-signature: base64 HMAC-SHA256 of the exact body with the verifier token."""
+    prepared, body = _wire(case)
     digest = hmac.new(context()["webhook_verifier"].encode(), body, hashlib.sha256).digest()
     case.headers = {
         **(case.headers or {}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -89,7 +90,8 @@ def test_events_recorded_before_a_restart_are_settled_after_it(world, settings):
     rows.record_events(world.runtime.db, [{
         "event_key": "ce:left-over", "realm_id": "9130350000000001", "entity": "Invoice",
         "entity_id": "999999", "operation": "Update", "occurred_at": None}])
-    restarted = create_app(settings.replace(testing=False))  # starts its settler at once
+    restarted = create_app(settings.replace(  # webhooks on: it starts its settler at once
+        testing=False, quickbooks_webhook_verifier_token="verifier"))
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and rows.count_events(world.runtime.db, "pending"):
@@ -98,6 +100,20 @@ def test_events_recorded_before_a_restart_are_settled_after_it(world, settings):
     finally:
         restarted.extensions["status_settler"].stop()
         restarted.extensions["hubqbo"].db.dispose()
+
+
+def test_without_webhooks_no_settler_thread_starts(settings):
+    from app import create_app
+
+    def settlers() -> int:
+        return sum(t.name == "hubqbo-status" and t.is_alive() for t in threading.enumerate())
+
+    before = settlers()
+    app = create_app(settings.replace(testing=False, quickbooks_webhook_verifier_token=""))
+    try:
+        assert settlers() == before  # `flask db upgrade` and an app without webhooks: no thread
+    finally:
+        app.extensions["hubqbo"].db.dispose()
 
 
 def test_quickbooks_emulator_cdc_and_void(world):
