@@ -69,6 +69,8 @@ def app(settings):
         for table in reversed(metadata().sorted_tables):
             conn.execute(table.delete())
     yield application
+    # The status settler may be settling this test's webhooks: stop it before the database goes.
+    application.extensions["status_settler"].stop()
     runtime.db.dispose()
 
 

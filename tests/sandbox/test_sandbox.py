@@ -47,6 +47,7 @@ class Running:
         """Stop the server and the emulators, close the database."""
         self.server.stop()
         self.sandbox.stop()
+        self.app.extensions["status_settler"].stop()  # it settles the demo's webhooks
         self.runtime.db.dispose()
 
 
@@ -198,6 +199,7 @@ def test_the_sandbox_command_starts_the_emulators_and_serves(tmp_path, monkeypat
         assert len(companies.connections_for(runtime.db, DEMO_PORTAL)) == 2
     finally:
         app.extensions["sandbox"].stop()
+        app.extensions["status_settler"].stop()
         app.extensions["hubqbo"].db.dispose()
 
 
