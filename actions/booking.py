@@ -201,9 +201,11 @@ def create(ctx, entity: str, prepared: Prepared, build: Callable[[Draft], dict],
     )
     # The create's answer is the invoice's first status: status sync need not read it (§10).
     answer_status = {k: str(answer[k]) for k in ANSWER_FIELDS if answer.get(k) is not None}
-    ctx.record_step(step, {**booked.as_step(), "answer": answer_status})
-    # Linked before the Payment, email and checks, so a later failure never loses it (SPEC §8).
-    ctx.document_created(entity, booked.id, booked.doc_number, booked.total)
+    # Linked in the same commit, before the Payment, email and checks, so a later failure
+    # never loses it (SPEC §8).
+    document = Outcome("created", qbo_type=entity, qbo_id=booked.id,
+                       qbo_doc_number=booked.doc_number, qbo_total=booked.total)
+    ctx.record_step(step, {**booked.as_step(), "answer": answer_status}, document=document)
     return booked
 
 

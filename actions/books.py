@@ -89,11 +89,8 @@ def linked_estimate(ctx, sale) -> str:
     """For an invoice: the Estimate create-estimate made for the same record, if any."""
     if getattr(getattr(ctx, "action", None), "slug", "") != "create-invoice":
         return ""
-    execution = ctx.execution
-    for object_type in dict.fromkeys((execution.object_type, sale.record_type.name,
-                                      sale.record_type.type_id)):
-        link = links.latest_link(ctx.db, ctx.portal_id, ctx.connection.realm_id,
-                                 "create-estimate", object_type, str(sale.record_id))
-        if link is not None and link.qbo_type == "Estimate":
-            return str(link.qbo_id)
-    return ""
+    names = list(dict.fromkeys((ctx.execution.object_type, sale.record_type.name,
+                                sale.record_type.type_id)))
+    link = links.latest_link(ctx.db, ctx.portal_id, ctx.connection.realm_id, "create-estimate",
+                             names, str(sale.record_id), qbo_type="Estimate")  # fmt: skip
+    return str(link.qbo_id) if link is not None else ""

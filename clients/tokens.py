@@ -79,16 +79,23 @@ class _RowTokens:
         self.cipher = cipher
         self.row_id = row_id
         self.settings = settings
+        # The token this object last read or got, kept while fresh: a client lives for one
+        # execution (or one chunk), so its calls read and decrypt the row once, not per call.
+        self._held: tuple[str, datetime | None] | None = None
 
     def access_token(self) -> str:
         """The stored access token, refreshed first when it is about to expire."""
+        if self._held is not None and _fresh(self._held[1]):
+            return self._held[0]
         with self.db.session() as s:
             row = s.get(self.model, self.row_id)
             if row is None:
                 raise ReconnectRequired(self.missing_message(), self.reconnect_code)
             token = self._decrypt(row.access_token)
             self.refusals = getattr(row, "auth_refusals", 0)
-            if token and _fresh(getattr(row, self.access_expiry_column)):
+            expires_at = getattr(row, self.access_expiry_column)
+            if token and _fresh(expires_at):
+                self._held = (token, expires_at)
                 return token
         return self.refresh(token)
 
@@ -99,6 +106,7 @@ class _RowTokens:
         Unavailable when the token endpoint cannot be reached (the delivery is retried).
         """
         failure: str | None = None
+        self._held = None
         with self.db.session() as s:
             # An UPDATE first takes the row's write lock on PostgreSQL (held until commit) and
             # the database's on SQLite, so concurrent workers refresh one at a time, each
@@ -110,7 +118,9 @@ class _RowTokens:
             if row is None:
                 raise ReconnectRequired(self.missing_message(), self.reconnect_code)
             current = self._decrypt(row.access_token)
-            if current and current != rejected and _fresh(getattr(row, self.access_expiry_column)):
+            expires_at = getattr(row, self.access_expiry_column)
+            if current and current != rejected and _fresh(expires_at):
+                self._held = (current, expires_at)
                 return current
             refresh_token = self._decrypt(row.refresh_token)
             if not refresh_token:
@@ -129,6 +139,7 @@ class _RowTokens:
                 else:
                     self.store(row, token)
                     s.add(row)
+                    self._held = (token["access_token"], getattr(row, self.access_expiry_column))
                     return token["access_token"]
             self.mark_reconnect(row, failure)
             s.add(row)
@@ -201,6 +212,7 @@ class QuickBooksTokens(_RowTokens):
             s.exec(update(model).where(model.id == self.row_id)
                    .values(auth_refusals=model.auth_refusals + 1))  # type: ignore[call-overload]
             row = s.get(model, self.row_id, populate_existing=True)
+            self.refusals = row.auth_refusals if row is not None else 0
             if row is None or row.auth_refusals < MAX_AUTH_REFUSALS:
                 return
             self.mark_reconnect(row, reason)

@@ -67,6 +67,8 @@ class ActionContext:
         self.hubspot = runtime.hubspot_client(execution.portal_id, calls)
         self.quickbooks = runtime.quickbooks_client(connection, calls)
         self.trace: dict[str, Any] = dict(execution.trace or {})
+        # Transactions this run already linked to the record (with the step that made them).
+        self.linked: set[tuple[str, str]] = set()
 
     def request_id(self, step: str) -> str:
         """The deterministic QuickBooks requestid of one step (the ledger's rule)."""
@@ -76,16 +78,13 @@ class ActionContext:
         """What an earlier attempt recorded for this step, if it finished."""
         return (self.execution.progress or {}).get(step)
 
-    def record_step(self, step: str, data: dict) -> None:
-        """Commit a finished step at once, so a retry resumes after it."""
-        ledger.record_step(self.db, self.execution, step, data)
-
-    def document_created(self, qbo_type: str, qbo_id: str, doc_number: str = "",
-                         total: str = "") -> None:
-        """Link the record to its transaction the moment it exists, before any later step."""
-        _link(self.db, self.execution, self.connection,
-              Outcome("created", qbo_type=qbo_type, qbo_id=qbo_id, qbo_doc_number=doc_number,
-                      qbo_total=total))  # fmt: skip
+    def record_step(self, step: str, data: dict, document: Outcome | None = None) -> None:
+        """Commit a finished step at once, so a retry resumes after it; the step that created
+        the ``document`` links the record to it in the same commit, before any later step."""
+        link = _link_row(self.execution, self.connection, document) if document else None
+        ledger.record_step(self.db, self.execution, step, data, link=link)
+        if document is not None:
+            self.linked.add((document.qbo_type, document.qbo_id))
 
     def note(self, key: str, value: Any) -> None:
         """Keep a resolved value (customer, lines) for the execution detail page."""
@@ -111,16 +110,13 @@ def run(runtime, execution: Execution) -> Outcome:
             # A 401 even after a refresh is Intuit's glitch, not the data's: retry later.
             raise TransientFailure(str(exc), retry_after=30, status=503) from exc
     except TransientFailure as transient:
-        _save_calls(db, execution, calls, calls.context)
-        ledger.release(db, execution, transient.message)
+        ledger.release(db, execution, transient.message, **_kept(execution, calls, calls.context))
         raise
     except BaseException:
-        _save_calls(db, execution, calls, calls.context)
-        ledger.release(db, execution, "internal error")
+        ledger.release(db, execution, "internal error", **_kept(execution, calls, calls.context))
         raise
-    _save_calls(db, execution, calls, ctx)
     realm_id = connection.realm_id if connection is not None else None
-    ledger.finish(db, execution, outcome, realm_id=realm_id)
+    ledger.finish(db, execution, outcome, realm_id=realm_id, **_kept(execution, calls, ctx))
     runtime.observe_outcome(execution, outcome)
     return outcome
 
@@ -146,9 +142,10 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
                 "reconnected.",
             )
         outcome = _existing(db, execution, action, inputs, connection)
-        if outcome is None and reservations.applies(inputs):
-            # One booking per record across processes; look again once we hold it (SPEC §8).
-            reservations.take(db, execution, connection.realm_id)
+        # One booking per record across processes (SPEC §8); a reservation taken over from
+        # another execution means it may have booked since we looked: look again.
+        if (outcome is None and reservations.applies(inputs)
+                and not reservations.take(db, execution, connection.realm_id)):
             outcome = _existing(db, execution, action, inputs, connection)
         if outcome is None:
             ctx = ActionContext(runtime, execution, action, inputs, record, connection, calls)
@@ -156,8 +153,9 @@ def _attempt(runtime, execution: Execution, action: Action, calls: CallLog):
             outcome = action.run(ctx)
             # Link whatever QuickBooks now holds (even a failed total check), so a rerun with
             # if_exists=skip returns it instead of booking it twice.
-            if outcome.qbo_id and outcome.result in {"created", "failed"}:
-                _link(db, execution, connection, outcome)
+            if (outcome.qbo_id and outcome.result in {"created", "failed"}
+                    and (outcome.qbo_type, outcome.qbo_id) not in ctx.linked):
+                links.add_link(db, _link_row(execution, connection, outcome))
     except ActionFailed as failure:
         outcome = Outcome("failed", error_code=failure.code, error_message=failure.message)
     except CompanyRefused as refused:
@@ -224,30 +222,26 @@ def _resume(db, execution: Execution, previous: Execution) -> None:
             ledger.record_step(db, execution, step, data)
 
 
-def _link(db, execution, connection, outcome: Outcome) -> None:
-    """Remember which transaction this execution created for the record."""
-    links.add_link(
-        db,
-        TransactionLink(
-            portal_id=execution.portal_id,
-            realm_id=connection.realm_id,
-            action=execution.action,
-            object_type=execution.object_type,
-            object_id=execution.object_id,
-            qbo_type=outcome.qbo_type,
-            qbo_id=outcome.qbo_id,
-            qbo_doc_number=outcome.qbo_doc_number,
-            qbo_total=outcome.qbo_total,
-            execution_id=execution.id,
-        ),
+def _link_row(execution, connection, outcome: Outcome) -> TransactionLink:
+    """The link from the enrolled record to the transaction this execution created."""
+    return TransactionLink(
+        portal_id=execution.portal_id,
+        realm_id=connection.realm_id,
+        action=execution.action,
+        object_type=execution.object_type,
+        object_id=execution.object_id,
+        qbo_type=outcome.qbo_type,
+        qbo_id=outcome.qbo_id,
+        qbo_doc_number=outcome.qbo_doc_number,
+        qbo_total=outcome.qbo_total,
+        execution_id=execution.id,
     )
 
 
-def _save_calls(db, execution, calls: CallLog, ctx: ActionContext | None) -> None:
-    """Persist the call log and the resolution trace for the dashboard."""
-    links.add_api_calls(
-        db,
-        [
+def _kept(execution, calls: CallLog, ctx: ActionContext | None) -> dict:
+    """What the ledger keeps with the outcome: the API call log and the resolution trace."""
+    return {
+        "calls": [
             ApiCall(
                 execution_id=execution.id,
                 service=c["service"],
@@ -259,6 +253,5 @@ def _save_calls(db, execution, calls: CallLog, ctx: ActionContext | None) -> Non
             )
             for c in calls.calls
         ],
-    )
-    if ctx is not None and ctx.trace:
-        ledger.note_trace(db, execution, ctx.trace)
+        "trace": ctx.trace if ctx is not None and ctx.trace else None,
+    }

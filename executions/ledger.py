@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from actions.base import Outcome
+from store import links
 from store.database import Database
 from store.tables import (
     FINAL_STATUSES,
@@ -153,8 +155,10 @@ def extend_leases(db: Database, ids: list[int], lease_seconds: float) -> None:
 # --- steps and outcomes ------------------------------------------------------------------------
 
 
-def record_step(db: Database, execution: Execution, step: str, data: dict) -> None:
-    """Merge one finished step into the row's progress and commit it at once."""
+def record_step(db: Database, execution: Execution, step: str, data: dict,
+                link: TransactionLink | None = None) -> None:
+    """Merge one finished step into the row's progress and commit it at once; the step that
+    created the document commits the record's link to it in the same transaction."""
     with db.session() as s:
         row = s.get(Execution, execution.id, with_for_update=db.is_postgres)
         progress = dict(row.progress or {})
@@ -162,33 +166,36 @@ def record_step(db: Database, execution: Execution, step: str, data: dict) -> No
         row.progress = progress
         row.updated_at = utcnow()
         s.add(row)
+        if link is not None:
+            links.add_link_in(s, link)
     execution.progress = progress
 
 
-def note_trace(db: Database, execution: Execution, trace: dict) -> None:
-    """Keep what resolution found (customer, lines) for the execution detail page."""
-    _update(db, [execution.id], trace=trace)
-
-
-def finish(db: Database, execution: Execution, outcome: Outcome,
-           realm_id: str | None = None) -> dict:
-    """Store the final outcome (and the company it booked in); its output fields answer every
-    later repeat."""
+def finish(db: Database, execution: Execution, outcome: Outcome, realm_id: str | None = None,
+           trace: dict | None = None, calls: Sequence[ApiCall] = ()) -> dict:
+    """Store the final outcome (and the company it booked in), with the execution's trace and
+    API calls, in one transaction; its output fields answer every later repeat."""
     outputs = outcome.output_fields()
-    company = {"realm_id": realm_id} if realm_id is not None else {}
+    extra: dict[str, Any] = {"realm_id": realm_id} if realm_id is not None else {}
+    if trace:
+        extra["trace"] = trace
     _update(
         db, [execution.id], status=FAILED if outcome.result == "failed" else SUCCEEDED,
         result=outcome.result, outputs=outputs, error_code=outcome.error_code,
         error_message=outcome.error_message, qbo_id=outcome.qbo_id,
         qbo_doc_number=outcome.qbo_doc_number, qbo_total=outcome.qbo_total,
-        lease_expires_at=None, finished_at=utcnow(), **company,
+        lease_expires_at=None, finished_at=utcnow(), also=calls, **extra,
     )  # fmt: skip
     return outputs
 
 
-def release(db: Database, execution: Execution, message: str) -> None:
-    """Give a row back after a transient failure so the retry can take it."""
-    _update(db, [execution.id], status=PENDING, lease_expires_at=None, error_message=message)
+def release(db: Database, execution: Execution, message: str, trace: dict | None = None,
+            calls: Sequence[ApiCall] = ()) -> None:
+    """Give a row back after a transient failure so the retry can take it (keeping the
+    attempt's trace and API calls)."""
+    extra: dict[str, Any] = {"trace": trace} if trace else {}
+    _update(db, [execution.id], status=PENDING, lease_expires_at=None, error_message=message,
+            also=calls, **extra)  # fmt: skip
 
 
 def release_if_running(db: Database, execution_id: int, message: str) -> bool:
@@ -314,15 +321,18 @@ def forget_portal(db: Database, portal_id: int) -> int:
 
 
 def _update(db: Database, ids: list[int], only_status: ExecutionStatus | None = None,
-            touch: bool = True, **values: Any) -> int:
-    """Set columns on ledger rows (optionally only those in one status); rows changed."""
+            touch: bool = True, also: Sequence[Any] = (), **values: Any) -> int:
+    """Set columns on ledger rows (optionally only those in one status), adding the rows in
+    ``also`` in the same transaction; how many ledger rows changed."""
     if touch:
         values["updated_at"] = utcnow()
     stmt = update(Execution).where(Execution.id.in_(ids))  # type: ignore[union-attr]
     if only_status is not None:
         stmt = stmt.where(Execution.status == only_status)
     with db.session() as s:
-        return s.exec(stmt.values(**values)).rowcount  # type: ignore[call-overload,attr-defined]
+        changed = s.exec(stmt.values(**values)).rowcount  # type: ignore[call-overload,attr-defined]
+        s.add_all(also)
+        return changed
 
 
 def _rows(db: Database, limit: int, *conditions: Any) -> list[Execution]:

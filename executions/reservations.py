@@ -39,20 +39,25 @@ def key(execution: Execution, realm_id: str) -> tuple:
             execution.object_id)  # fmt: skip
 
 
-def take(db: Database, execution: Execution, realm_id: str) -> None:
-    """Hold the record for this execution, or raise TransientFailure (429) to wait."""
+def take(db: Database, execution: Execution, realm_id: str) -> bool:
+    """Hold the record for this execution, or raise TransientFailure (429) to wait.
+
+    True when the reservation was free: nobody booked the record under it since the caller
+    last looked (a holder that books keeps it), so there is no need to look again. False when
+    this execution already held it or took it over from a finished holder.
+    """
     k = key(execution, realm_id)
     for _ in range(3):  # a holder may give it back between our insert and our read
         if insert_reservation(db, k, execution.id):
-            return
+            return True
         holder = reservation_holder(db, k)
         if holder is None:
             continue
         if holder == execution.id:
-            return
+            return False
         if _done_with(ledger.by_id(db, holder)):
             if move_reservation(db, k, holder, execution.id):
-                return
+                return False
             continue
         break
     raise TransientFailure(

@@ -16,9 +16,13 @@ class Database:
 
     def __init__(self, url: str):
         self.url = normalize_url(url)
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            # A server may have dropped a pooled connection; a SQLite file cannot, and pinging
+            # it would add a statement to every one of an execution's transactions.
+            kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
