@@ -8,7 +8,7 @@ by `flask --app app hubspot refresh-accounts` (cron).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from clients.hubspot import HubSpotClient, HubSpotError
 from clients.transport import StaticToken, Unavailable
@@ -19,6 +19,7 @@ from store.database import save
 log = logging.getLogger(__name__)
 
 MAX_AGE = timedelta(days=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def apply(portal: Portal, details: dict) -> Portal:
@@ -43,11 +44,15 @@ def read_with_token(settings, access_token: str) -> dict:
 
 def stale(portal: Portal, now=None) -> bool:
     """True when the details were never read or were read more than a day ago."""
+    return (now or utcnow()) - _synced(portal) >= MAX_AGE
+
+
+def _synced(portal: Portal) -> datetime:
+    """When the details were last read (the epoch when never)."""
     synced = portal.account_synced_at
     if synced is None:
-        return True
-    synced = synced if synced.tzinfo else synced.replace(tzinfo=UTC)
-    return (now or utcnow()) - synced >= MAX_AGE
+        return EPOCH
+    return synced if synced.tzinfo else synced.replace(tzinfo=UTC)
 
 
 def refresh(runtime, portal_id: int) -> Portal | None:
@@ -62,9 +67,19 @@ def refresh(runtime, portal_id: int) -> Portal | None:
 
 
 def refresh_if_stale(runtime, portal_id: int) -> bool:
-    """Refresh a portal's details when a day old; failures are logged, never raised."""
+    """Refresh a portal's details when a day old; failures are logged, never raised.
+
+    Each process remembers until when a portal's details are fresh, so inline executions
+    read the portal row for this only once they may be stale, not on every delivery.
+    """
+    fresh_until = runtime.details_fresh_until
+    if utcnow() < fresh_until.get(portal_id, EPOCH):
+        return False
     portal = portals.get_portal(runtime.db, portal_id)
-    if portal is None or not stale(portal):
+    if portal is None:
+        return False
+    if not stale(portal):
+        fresh_until[portal_id] = _synced(portal) + MAX_AGE
         return False
     try:
         refresh(runtime, portal_id)

@@ -11,10 +11,10 @@ from store import portals
 
 def portal_of(ctx):
     """The Portal row (account details: currency, time zone, UI domain), read once per ctx."""
-    if not hasattr(ctx, "_portal_row"):
+    if not hasattr(ctx, "portal"):
         db = getattr(ctx, "db", None)
-        ctx._portal_row = portals.get_portal(db, ctx.portal_id) if db is not None else None
-    return ctx._portal_row
+        ctx.portal = portals.get_portal(db, ctx.portal_id) if db is not None else None
+    return ctx.portal
 
 
 MIDNIGHT = time(0, 0)

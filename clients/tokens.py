@@ -74,11 +74,14 @@ class _RowTokens:
     service: str
     refusals = 0
 
-    def __init__(self, db: Database, cipher: TokenCipher, row_id: int, settings):
+    def __init__(self, db: Database, cipher: TokenCipher, row_id: int, settings, row=None):
         self.db = db
         self.cipher = cipher
         self.row_id = row_id
         self.settings = settings
+        # The row as the caller just read it (an execution reads its portal and connection
+        # anyway): the first call uses it instead of reading it again.
+        self._seed = row if row is not None and row.id == row_id else None
         # The token this object last read or got, kept while fresh: a client lives for one
         # execution (or one chunk), so its calls read and decrypt the row once, not per call.
         self._held: tuple[str, datetime | None] | None = None
@@ -87,16 +90,18 @@ class _RowTokens:
         """The stored access token, refreshed first when it is about to expire."""
         if self._held is not None and _fresh(self._held[1]):
             return self._held[0]
-        with self.db.session() as s:
-            row = s.get(self.model, self.row_id)
-            if row is None:
-                raise ReconnectRequired(self.missing_message(), self.reconnect_code)
-            token = self._decrypt(row.access_token)
-            self.refusals = getattr(row, "auth_refusals", 0)
-            expires_at = getattr(row, self.access_expiry_column)
-            if token and _fresh(expires_at):
-                self._held = (token, expires_at)
-                return token
+        row, self._seed = self._seed, None
+        if row is None:
+            with self.db.session() as s:
+                row = s.get(self.model, self.row_id)
+        if row is None:
+            raise ReconnectRequired(self.missing_message(), self.reconnect_code)
+        token = self._decrypt(row.access_token)
+        self.refusals = getattr(row, "auth_refusals", 0)
+        expires_at = getattr(row, self.access_expiry_column)
+        if token and _fresh(expires_at):
+            self._held = (token, expires_at)
+            return token
         return self.refresh(token)
 
     def refresh(self, rejected: str) -> str:
@@ -106,7 +111,7 @@ class _RowTokens:
         Unavailable when the token endpoint cannot be reached (the delivery is retried).
         """
         failure: str | None = None
-        self._held = None
+        self._held = self._seed = None
         with self.db.session() as s:
             # An UPDATE first takes the row's write lock on PostgreSQL (held until commit) and
             # the database's on SQLite, so concurrent workers refresh one at a time, each

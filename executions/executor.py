@@ -15,10 +15,10 @@ from executions import ledger, reservations
 from failures import ActionFailed, CompanyRefused, TransientFailure
 from observability import logs
 from schemas.records import RecordType, record_type
-from store import links
+from store import links, portals
 from store.companies import resolve_company
 from store.database import Database
-from store.tables import ApiCall, Execution, QuickBooksConnection, TransactionLink
+from store.tables import Execution, QuickBooksConnection, TransactionLink, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,9 @@ class ActionContext:
         self.connection = connection
         self.portal_id = execution.portal_id
         self.calls = calls
-        self.hubspot = runtime.hubspot_client(execution.portal_id, calls)
+        # One read of the portal row serves its account details and its HubSpot token.
+        self.portal = portals.get_portal(self.db, execution.portal_id)
+        self.hubspot = runtime.hubspot_client(execution.portal_id, calls, portal=self.portal)
         self.quickbooks = runtime.quickbooks_client(connection, calls)
         self.trace: dict[str, Any] = dict(execution.trace or {})
         # Transactions this run already linked to the record (with the step that made them).
@@ -239,18 +241,21 @@ def _link_row(execution, connection, outcome: Outcome) -> TransactionLink:
 
 
 def _kept(execution, calls: CallLog, ctx: ActionContext | None) -> dict:
-    """What the ledger keeps with the outcome: the API call log and the resolution trace."""
+    """What the ledger keeps with the outcome: the API call log (``api_calls`` columns) and
+    the resolution trace."""
+    now = utcnow()
     return {
         "calls": [
-            ApiCall(
-                execution_id=execution.id,
-                service=c["service"],
-                method=c["method"],
-                path=c["path"][:500],
-                status=c.get("status", 0),
-                duration_ms=int(c.get("duration_ms", 0)),
-                intuit_tid=c.get("intuit_tid", "") or "",
-            )
+            {
+                "execution_id": execution.id,
+                "service": c["service"],
+                "method": c["method"],
+                "path": c["path"][:500],
+                "status": c.get("status", 0),
+                "duration_ms": int(c.get("duration_ms", 0)),
+                "intuit_tid": c.get("intuit_tid", "") or "",
+                "created_at": now,
+            }
             for c in calls.calls
         ],
         "trace": ctx.trace if ctx is not None and ctx.trace else None,

@@ -159,20 +159,21 @@ def record_step(db: Database, execution: Execution, step: str, data: dict,
                 link: TransactionLink | None = None) -> None:
     """Merge one finished step into the row's progress and commit it at once; the step that
     created the document commits the record's link to it in the same transaction."""
+    read = select(Execution.progress).where(Execution.id == execution.id)
+    if db.is_postgres:
+        read = read.with_for_update()  # a worker that took the row over merges after us
     with db.session() as s:
-        row = s.get(Execution, execution.id, with_for_update=db.is_postgres)
-        progress = dict(row.progress or {})
+        progress = dict(s.exec(read).one() or {})
         progress[step] = data
-        row.progress = progress
-        row.updated_at = utcnow()
-        s.add(row)
+        s.exec(update(Execution).where(Execution.id == execution.id)  # type: ignore[call-overload]
+               .values(progress=progress, updated_at=utcnow()))
         if link is not None:
             links.add_link_in(s, link)
     execution.progress = progress
 
 
 def finish(db: Database, execution: Execution, outcome: Outcome, realm_id: str | None = None,
-           trace: dict | None = None, calls: Sequence[ApiCall] = ()) -> dict:
+           trace: dict | None = None, calls: Sequence[dict] = ()) -> dict:
     """Store the final outcome (and the company it booked in), with the execution's trace and
     API calls, in one transaction; its output fields answer every later repeat."""
     outputs = outcome.output_fields()
@@ -184,18 +185,18 @@ def finish(db: Database, execution: Execution, outcome: Outcome, realm_id: str |
         result=outcome.result, outputs=outputs, error_code=outcome.error_code,
         error_message=outcome.error_message, qbo_id=outcome.qbo_id,
         qbo_doc_number=outcome.qbo_doc_number, qbo_total=outcome.qbo_total,
-        lease_expires_at=None, finished_at=utcnow(), also=calls, **extra,
+        lease_expires_at=None, finished_at=utcnow(), calls=calls, **extra,
     )  # fmt: skip
     return outputs
 
 
 def release(db: Database, execution: Execution, message: str, trace: dict | None = None,
-            calls: Sequence[ApiCall] = ()) -> None:
+            calls: Sequence[dict] = ()) -> None:
     """Give a row back after a transient failure so the retry can take it (keeping the
     attempt's trace and API calls)."""
     extra: dict[str, Any] = {"trace": trace} if trace else {}
     _update(db, [execution.id], status=PENDING, lease_expires_at=None, error_message=message,
-            also=calls, **extra)  # fmt: skip
+            calls=calls, **extra)  # fmt: skip
 
 
 def release_if_running(db: Database, execution_id: int, message: str) -> bool:
@@ -321,9 +322,9 @@ def forget_portal(db: Database, portal_id: int) -> int:
 
 
 def _update(db: Database, ids: list[int], only_status: ExecutionStatus | None = None,
-            touch: bool = True, also: Sequence[Any] = (), **values: Any) -> int:
-    """Set columns on ledger rows (optionally only those in one status), adding the rows in
-    ``also`` in the same transaction; how many ledger rows changed."""
+            touch: bool = True, calls: Sequence[dict] = (), **values: Any) -> int:
+    """Set columns on ledger rows (optionally only those in one status), inserting the API
+    calls (column dicts) in the same transaction; how many ledger rows changed."""
     if touch:
         values["updated_at"] = utcnow()
     stmt = update(Execution).where(Execution.id.in_(ids))  # type: ignore[union-attr]
@@ -331,7 +332,8 @@ def _update(db: Database, ids: list[int], only_status: ExecutionStatus | None = 
         stmt = stmt.where(Execution.status == only_status)
     with db.session() as s:
         changed = s.exec(stmt.values(**values)).rowcount  # type: ignore[call-overload,attr-defined]
-        s.add_all(also)
+        if calls:
+            s.exec(insert_statement(ApiCall), params=list(calls))  # type: ignore[call-overload]
         return changed
 
 

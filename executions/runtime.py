@@ -10,7 +10,7 @@ from clients.quickbooks import QuickBooksClient
 from clients.tokens import HubSpotTokens, QuickBooksTokens
 from clients.transport import StaticToken
 from settings import Settings
-from store import Database, QuickBooksConnection
+from store import Database, Portal, QuickBooksConnection
 from store.cipher import TokenCipher
 
 
@@ -37,14 +37,18 @@ class Runtime:
     # Inline mode: budget admission and the gathering of HubSpot reads (made on first use).
     admission: Any = None
     gatherer: Any = None
+    # Until when each portal's account details are known fresh (accounts/details.py).
+    details_fresh_until: dict = field(default_factory=dict)
 
-    def hubspot_client(self, portal_id: int, on_call=None) -> HubSpotClient:
-        """A HubSpot client for one portal (static token or the installed portal's tokens)."""
+    def hubspot_client(self, portal_id: int, on_call=None, portal: Portal | None = None
+                       ) -> HubSpotClient:
+        """A HubSpot client for one portal (static token or the installed portal's tokens;
+        ``portal``, when the caller just read the row, saves reading it again)."""
         s = self.settings
         if s.hubspot_access_token and str(portal_id) == str(s.hubspot_portal_id or portal_id):
             tokens = StaticToken(s.hubspot_access_token)
         else:
-            tokens = HubSpotTokens(self.db, self.cipher, portal_id, s)
+            tokens = HubSpotTokens(self.db, self.cipher, portal_id, s, row=portal)
         before = self.hubspot_budget.for_portal(portal_id) if self.hubspot_budget else None
         return HubSpotClient(
             s.hubspot_api_base, tokens, timeout=s.http_timeout_seconds,
@@ -53,8 +57,10 @@ class Runtime:
         )  # fmt: skip
 
     def quickbooks_client(self, connection: QuickBooksConnection, on_call=None) -> QuickBooksClient:
-        """A QuickBooks client for one of a portal's companies."""
-        tokens = QuickBooksTokens(self.db, self.cipher, connection.id, self.settings)
+        """A QuickBooks client for one of a portal's companies (the connection row as just read
+        gives the first call its token)."""
+        tokens = QuickBooksTokens(self.db, self.cipher, connection.id, self.settings,
+                                  row=connection)  # fmt: skip
         return self.quickbooks_client_with(connection.realm_id, tokens, on_call)
 
     def quickbooks_client_with(self, realm_id: str, tokens, on_call=None) -> QuickBooksClient:

@@ -181,15 +181,20 @@ def test_install_reads_the_account_details(world, app):
     assert portal.account_synced_at is not None
 
 
-def test_details_are_refreshed_once_a_day_old(world):
+def test_details_are_refreshed_once_a_day_old(world, monkeypatch):
     runtime = world.runtime
     world.portal.time_zone = "America/Chicago"
     reset_calls(world)
     assert details.refresh_if_stale(runtime, world.portal_id) is False  # fresh: no call
     assert all_calls(world) == []
-    portal = portals.get_portal(runtime.db, world.portal_id)
-    portal.account_synced_at = utcnow() - timedelta(days=1, minutes=1)
-    store.save(runtime.db, portal)
+    # The process remembers until when they are fresh: it does not read the row again before.
+    reads, read = [], portals.get_portal
+    monkeypatch.setattr(details.portals, "get_portal",
+                        lambda db, pid: reads.append(pid) or read(db, pid))
+    assert details.refresh_if_stale(runtime, world.portal_id) is False
+    assert reads == [] and all_calls(world) == []
+    a_day_later = utcnow() + timedelta(days=1, minutes=1)
+    monkeypatch.setattr(details, "utcnow", lambda: a_day_later)
     assert details.refresh_if_stale(runtime, world.portal_id) is True
     assert [c["path"] for c in all_calls(world)] == ["/account-info/2026-03/details"]
     assert portals.get_portal(runtime.db, world.portal_id).time_zone == "America/Chicago"

@@ -85,6 +85,42 @@ def test_a_fresh_token_is_used_as_is(company):
     assert calls(company) == [("GET", INFO, 200)]
 
 
+def test_a_client_reads_its_token_row_at_most_once(company, monkeypatch):
+    reads = []
+    original = store.Database.session
+
+    def counted(db):
+        reads.append(1)
+        return original(db)
+
+    # Seeded with the row the caller read (the execution resolved its company): no read at all.
+    client = company.runtime.quickbooks_client(connection(company))
+    monkeypatch.setattr(store.Database, "session", counted)
+    for _ in range(3):
+        client.company_info()
+    assert reads == [] and [c[2] for c in calls(company)] == [200, 200, 200]
+    # Without a row: one read for all of the client's calls.
+    tokens = QuickBooksTokens(company.runtime.db, company.runtime.cipher, connection(company).id,
+                              company.runtime.settings)  # fmt: skip
+    client = company.runtime.quickbooks_client_with(US_REALM, tokens)
+    reads.clear()
+    for _ in range(3):
+        client.company_info()
+    assert len(reads) == 1
+
+
+def test_a_client_given_a_stale_row_uses_the_stored_token_after_one_401(company):
+    old = connection(company)  # read before another worker refreshes
+    runtime = company.runtime
+    company.quickbooks.clock.advance(1800)
+    QuickBooksTokens(runtime.db, runtime.cipher, old.id, runtime.settings).refresh_now()
+    company.quickbooks.clock.advance(1801)  # at Intuit the old token has expired, the new not
+    company.quickbooks.reset_calls()
+    assert runtime.quickbooks_client(old).company_info()["CompanyName"]
+    # No second refresh: the row already holds the token the other worker got.
+    assert calls(company) == [("GET", INFO, 401), ("GET", INFO, 200)]
+
+
 def test_a_401_refreshes_once_and_retries_once(company):
     # Intuit's clock says the token expired although ours does not.
     company.quickbooks.clock.advance(3601)
