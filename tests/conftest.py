@@ -10,6 +10,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.routing import Rule
 
 from app import create_app
 from settings import Settings
@@ -18,6 +19,36 @@ from tests.support.signing import HUBSPOT_SECRET, PUBLIC_BASE, signed_headers
 
 # Fixed, not generated: every xdist worker and subprocess must read the same tokens.
 TOKEN_KEY = base64.urlsafe_b64encode(b"hubqbo-test-suite-fernet-key-32b").decode()
+
+
+def _reuse_url_builders() -> None:
+    """Compile each URL rule's builder once per test process, not once per app.
+
+    Tests build a fresh app (and emulator apps) per test; werkzeug generates and compiles two
+    Python functions for every URL rule of every app, half of what building an app costs.
+    A builder is a function of the rule's text and parts (and the names of its defaults),
+    taking the rule as its first argument, so apps with the same rules can share it; state
+    stays per app. A default that werkzeug folds into the URL is compiled afresh.
+    """
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None:  # another werkzeug: compile as it does
+        return
+    builders: dict[tuple, object] = {}
+
+    def shared_builder(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        if any(dynamic and part in defaults for dynamic, part in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (append_unknown, self.rule, tuple(self._trace), tuple(defaults))
+        builder = builders.get(key)
+        if builder is None:
+            builder = builders[key] = compile_builder(self, append_unknown)
+        return builder
+
+    Rule._compile_builder = shared_builder
+
+
+_reuse_url_builders()
 
 
 @pytest.fixture(scope="session")
