@@ -9,6 +9,7 @@ import os
 import uuid
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.routing import Rule
@@ -50,6 +51,29 @@ def _reuse_url_builders() -> None:
 
 
 _reuse_url_builders()
+
+
+class _CompiledTemplates(BytecodeCache):
+    """Templates compiled once per test process and shared by every app built in it.
+
+    Jinja keys each entry by template name and checks the source's checksum on load, so an
+    edited template is compiled again; each app still loads and renders its own copy.
+    """
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        """Fill the bucket with the compiled template, if this process compiled it before."""
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        """Keep a template this process just compiled."""
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = _CompiledTemplates()
 
 
 @pytest.fixture(scope="session")
@@ -98,6 +122,7 @@ def settings(database_url) -> Settings:
 def app(settings):
     """The app with an empty database."""
     application = create_app(settings)
+    application.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     runtime = application.extensions["hubqbo"]
     with runtime.db.engine.begin() as conn:
         for table in reversed(metadata().sorted_tables):
