@@ -32,8 +32,11 @@ run: install-product
 	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port $(PORT)
 
 # pytest exits 5 when it collected nothing: a failure, closed with a plain count line.
+# PYTHONDONTWRITEBYTECODE (set on some machines) would make every test process, and every
+# worker or server subprocess a test starts, compile the project and re-rewrite the test modules'
+# asserts from source each run; unset here, they are cached in __pycache__ (git-ignored).
 test: install
-	@$(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
+	@env -u PYTHONDONTWRITEBYTECODE $(PY) -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "0 passed, 0 failed (pytest collected no tests)"; fi; \
 	exit $$status
 

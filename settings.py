@@ -92,6 +92,9 @@ class Settings:
     # waiting executions a job takes at once (QuickBooks batches hold 30 items).
     redis_prefix: str = "hubqbo"
     queue_batch_size: int = 30
+    # How long a queue worker's command-channel thread blocks in one read; stopping a worker
+    # (a burst ending, a warm shutdown) waits up to this long for that thread.
+    worker_command_poll_seconds: float = 1.0
     # A pending row younger than this may still be on its way into the queue; the sweep spares it.
     pending_grace_seconds: float = 10.0
     # Callback completions finishing within this window share one HubSpot call.

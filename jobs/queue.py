@@ -263,20 +263,23 @@ def init_app(app) -> None:
 
 
 class _Worker(SimpleWorker):
-    """RQ's in-process worker, reading its command channel with a 1-second poll, not 60.
+    """RQ's in-process worker, reading its command channel with a short poll (1 s), not 60.
 
     redis-py 8's pubsub thread ``stop()`` waits for the read in progress; when the thread had
     already taken the unsubscribe reply and gone back to a 60-second read, every shutdown of a
     worker (a burst ending, a warm stop) sat for up to a minute.
     """
 
+    command_poll_seconds = 1.0  # run_worker sets settings.worker_command_poll_seconds
+
     def subscribe(self):
         """Subscribe to this worker's command channel (RQ's, with a short read)."""
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
         self.pubsub_thread = self.pubsub.run_in_thread(
-            sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
-        )
+            sleep_time=self.command_poll_seconds, daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )  # fmt: skip
 
 
 def run_worker(app, *, burst: bool = False, name: str | None = None,
@@ -298,6 +301,7 @@ def run_worker(app, *, burst: bool = False, name: str | None = None,
         if not burst:
             maintenance.start()
         worker = _Worker([queue.rq], connection=queue.redis, name=name)
+        worker.command_poll_seconds = runtime.settings.worker_command_poll_seconds
         try:
             worker.work(burst=burst, logging_level="WARNING")
         finally:

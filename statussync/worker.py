@@ -53,12 +53,16 @@ class Settler:
         quiet = self.runtime.settings.status_quiet_seconds
         for _ in range(int(MAX_QUIET_SECONDS / max(quiet, 0.01))):
             self._wake.clear()
-            if not self._wake.wait(quiet):
+            # stop() wakes the thread too: that wake must end the wait, not count as a
+            # notification (cleared here, the loop would then sleep IDLE_SECONDS past stop()).
+            if not self._wake.wait(quiet) or self._stop.is_set():
                 return
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             self._quiet()
+            if self._stop.is_set():
+                return
             waiting = 0
             try:
                 waiting = settle.process_pending(self.runtime).get("pending", 0)

@@ -6,6 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
+import xmlschema
 
 from emulators.quickbooks import schema
 
@@ -64,6 +65,15 @@ BAD = [
     ("Customer", {"DisplayName": "x", "Email": "x@y.z"}, "Email"),
     ("Item", {"Name": "x", "Type": "Servic"}, "Type"),
 ]
+
+
+def test_intuits_xsd_files_are_valid_xml_schema():
+    # The emulator loads them without this check (validation="skip"): they must pass it here.
+    checked = xmlschema.XMLSchema(str(schema.ENTRY_POINT))  # "strict": raises when invalid
+    assert checked.validity == "valid" and not checked.all_errors
+    loaded = schema.load_schema()
+    assert set(loaded.maps.elements) == set(checked.maps.elements)
+    assert set(loaded.maps.types) == set(checked.maps.types)
 
 
 @pytest.mark.parametrize("entity", sorted(GOOD))

@@ -83,6 +83,15 @@ def test_a_big_notification_is_answered_fast_and_recorded_once(world):
     assert rows.count_events(world.runtime.db) == 500
 
 
+def test_stopping_the_settler_while_it_waits_for_quiet_ends_it_at_once(app):
+    settler = app.extensions["status_settler"]
+    settler.wake()  # a notification arrived: the thread waits for the burst to go quiet
+    time.sleep(0.05)
+    started = time.monotonic()
+    settler.stop()  # joins the thread for up to 10 s: back sooner only if the thread ended
+    assert time.monotonic() - started < 2
+
+
 def test_events_recorded_before_a_restart_are_settled_after_it(world, settings):
     from app import create_app
 
