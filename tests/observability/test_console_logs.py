@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import requests
 from app import create_app
 from observability import logs
 from settings import ConfigError, Settings
+from tests.support.ports import unused_port
 
 TEXT_LINE = re.compile(r"^\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 REPO = Path(__file__).resolve().parents[2]
@@ -142,14 +142,8 @@ def test_the_app_writes_the_format_it_is_given(settings, capsys):
             ours._hubqbo_format = "json"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_flask_run_prints_readable_lines_without_escape_codes(tmp_path):
-    port = _free_port()
+    port = unused_port()
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("HUBSPOT_", "QUICKBOOKS_", "FLASK_", "LOG_", "DATABASE_URL",
                                 "REDIS_URL", "SANDBOX", "PUBLIC_BASE_URL"))}  # fmt: skip

@@ -4,7 +4,6 @@ and a demo run of an action goes through the real HTTP path to a ledger row."""
 from __future__ import annotations
 
 import logging
-import socket
 
 import click
 import pytest
@@ -16,15 +15,9 @@ from emulators.server import serve_in_thread
 from executions import ledger
 from settings import Settings
 from store import companies, definitions, portals
+from tests.support.ports import unused_port
 
 DEMO_PORTAL = 1000001
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Running:
@@ -33,7 +26,7 @@ class Running:
     def __init__(self, instance, monkeypatch):
         monkeypatch.setenv("INSTANCE_PATH", str(instance))
         monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
-        port = free_port()
+        port = unused_port()
         self.url = f"http://127.0.0.1:{port}"
         # No database URL: a fresh SQLite file in the instance folder, as on a new machine.
         settings = Settings(sandbox=True, public_base_url=self.url,
