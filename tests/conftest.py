@@ -125,8 +125,10 @@ def app(settings):
     application.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     runtime = application.extensions["hubqbo"]
     with runtime.db.engine.begin() as conn:
+        # Plain DELETE strings: each test's new engine would compile the statements again.
+        quote = conn.dialect.identifier_preparer.format_table
         for table in reversed(metadata().sorted_tables):
-            conn.execute(table.delete())
+            conn.exec_driver_sql(f"DELETE FROM {quote(table)}")
     yield application
     # The status settler may be settling this test's webhooks: stop it before the database goes.
     application.extensions["status_settler"].stop()
