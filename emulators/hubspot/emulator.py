@@ -124,6 +124,12 @@ class HubSpotEmulator:
         with self.lock:
             self._callbacks[callback_id] = PendingCallback(callback_id, int(portal_id))
 
+    def awaiting(self, callback_id: str) -> bool:
+        """True once a callbackId was answered BLOCK and until it is completed."""
+        with self.lock:
+            pending = self._callbacks.get(callback_id)
+            return pending is not None and not pending.completed
+
     def record_completion(self, completion: dict, portal_id: int) -> dict:
         """Store one callback completion, marking whether the callbackId was one we sent."""
         with self.lock:

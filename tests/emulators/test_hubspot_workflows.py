@@ -212,7 +212,11 @@ def test_block_then_callback_completion(emu, ids, stand_in):
     workers: list[threading.Thread] = []
 
     def complete_later(callback_id: str) -> None:
-        time.sleep(0.05)
+        # As the product does: complete once the BLOCK answer reached HubSpot (a busy machine
+        # may take longer than any fixed pause to deliver it).
+        deadline = time.monotonic() + 5
+        while not emu.awaiting(callback_id) and time.monotonic() < deadline:
+            time.sleep(0.01)
         requests.post(f"{hubspot.url}/automation/actions/callbacks/2026-03/{callback_id}/complete",
                       headers={"Authorization": f"Bearer {token}"}, timeout=5,
                       json={"outputFields": {"hs_execution_state": "SUCCESS", "qbo_id": "77"},
