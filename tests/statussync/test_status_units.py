@@ -66,7 +66,7 @@ def test_signature_is_base64_hmac_sha256_of_the_raw_body():
     assert not webhooks.verified(b"{} ", "p3dyTZQ+tI3Gm8qKSm1XoE2z+ex+HeTlgehgJlvfMDI=", "key")
 
 
-def test_a_big_notification_is_answered_fast_and_recorded_once(world):
+def test_a_big_notification_is_answered_at_once_and_recorded_once(world):
     enable(world)
     events = [{"specversion": "1.0", "id": f"e-{n}", "type": "qbo.invoice.updated.v1",
                "time": "2026-12-06T10:00:00Z", "intuitentityid": str(n),
@@ -75,11 +75,9 @@ def test_a_big_notification_is_answered_fast_and_recorded_once(world):
     headers = {"Content-Type": "application/cloudevents+json",
                "intuit-signature": webhooks.signature(body, VERIFIER)}
     with world.app.test_client() as client:
-        started = time.perf_counter()
         answer = client.post("/quickbooks/webhooks", data=body, headers=headers)
-        elapsed = time.perf_counter() - started
+    # Answered once recorded, before any settling (its time is benchmarks/webhooks.py's).
     assert answer.status_code == 200 and answer.get_json() == {"received": 500, "new": 500}
-    assert elapsed < 3
     assert rows.count_events(world.runtime.db) == 500
 
 
